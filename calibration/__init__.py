@@ -1,0 +1,1 @@
+"""photonic_dfa.calibration"""
