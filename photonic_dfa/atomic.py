@@ -65,15 +65,20 @@ def _digest(arrays: dict[str, np.ndarray], meta: str) -> str:
 
 
 def save_npz_checked(
-    path: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict[str, Any], kind: str, version: int
+    path: str | os.PathLike,
+    arrays: dict[str, np.ndarray],
+    meta: dict[str, Any],
+    kind: str,
+    version: int,
 ) -> Path:
     """Save arrays plus JSON metadata in one ``.npz`` with a sha256 over everything, atomically.
 
     ``kind`` and ``version`` are checked on load, so a checkpoint is never read as a
     calibration or an old format as a new one.
     """
-    header = json.dumps({"kind": kind, "version": version, "meta": meta}, sort_keys=True,
-                        default=_json_default)
+    header = json.dumps(
+        {"kind": kind, "version": version, "meta": meta}, sort_keys=True, default=_json_default
+    )
     arrays = {k: np.asarray(v) for k, v in arrays.items()}
     digest = _digest(arrays, header)
     payload = dict(arrays)
@@ -97,7 +102,9 @@ def load_npz_checked(
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except Exception as exc:  # zipfile.BadZipFile, EOFError, zlib.error, ValueError, ...
-        raise CorruptFileError(f"{path}: unreadable or truncated ({type(exc).__name__}: {exc})") from None
+        raise CorruptFileError(
+            f"{path}: unreadable or truncated ({type(exc).__name__}: {exc})"
+        ) from None
     if "__header__" not in arrays or "__sha256__" not in arrays:
         raise CorruptFileError(f"{path}: not a photonic-dfa {kind} file (no header/checksum)")
     header_s = arrays.pop("__header__").tobytes().decode(errors="replace")

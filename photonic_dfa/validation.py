@@ -16,7 +16,9 @@ import numpy as np
 __all__ = ["check_scalar", "check_int", "check_array", "check_broadcast", "interval"]
 
 
-def interval(low: float | None, high: float | None, low_inclusive: bool, high_inclusive: bool) -> str:
+def interval(
+    low: float | None, high: float | None, low_inclusive: bool, high_inclusive: bool
+) -> str:
     """Human-readable interval such as ``(0, 1]`` or ``[0, inf)``."""
     lo = "-inf" if low is None else f"{low:g}"
     hi = "inf" if high is None else f"{high:g}"
