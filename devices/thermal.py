@@ -1,0 +1,365 @@
+"""Resistive micro-heaters and the thermal crosstalk between them.
+
+A heater of electrical resistance ``R`` driven at voltage ``V`` dissipates ``P = V^2 / R``
+(Joule heating). In steady state the waveguide under it warms by ``dT = R_th P`` where
+``R_th`` (K/W) is the thermal resistance from heater to waveguide core; with a single
+dominant thermal pole the response to a power step is first order,
+``dT(t) = R_th P (1 - exp(-t / tau))``.
+
+Typical silicon-on-insulator values (order of magnitude; fit them to your own process):
+
+- ``R``: a few hundred ohm to a few kilo-ohm for TiN or doped-silicon heaters.
+- ``R_th``: about 2-6 K/mW (2e3-6e3 K/W) without substrate undercut. Harris et al.,
+  Opt. Express 22, 10487 (2014) report ``P_pi = 24.8 mW`` for a 61.6 um doped-Si phase
+  shifter, i.e. about 50 mW per 2 pi of round-trip phase on a ring of that length
+  (about 140 K with dn/dT = 1.8e-4 /K), hence ``R_th`` of about 3e3 K/W. In-resonator doped
+  heaters (Jayatilleka et al., Opt. Express 23, 25084 (2015)) and undercut heaters do
+  better, of order 25 mW per free spectral range or less.
+- ``tau``: about 1-10 us (Harris et al. measured a 130 kHz bandwidth, tau of about 1.2 us).
+
+Thermal crosstalk between the rings of a weight bank (Tait et al., Opt. Express 24, 8895
+(2016)) is linear in the heater powers: ``dT_i = sum_j K_ij P_j``. :class:`ThermalCrosstalk`
+holds ``K`` and models its off-diagonal terms as decaying exponentially with distance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+import scipy.signal
+from numpy.typing import ArrayLike
+
+from ._checks import array, flag, scalar
+
+__all__ = ["Heater", "ThermalCrosstalk"]
+
+_MAX_RESISTANCE = 1e9  # ohm
+_MAX_THERMAL_RESISTANCE = 1e7  # K/W; undercut heaters reach ~1e5
+_MAX_POWER = 10.0  # W
+_MAX_TIME_CONSTANT = 1.0  # s
+
+
+@dataclass(frozen=True)
+class Heater:
+    """A resistive heater over one waveguide, with a first-order thermal response.
+
+    Parameters
+    ----------
+    resistance:
+        Electrical resistance ``R`` in ohm, in (0, 1e9].
+    thermal_resistance:
+        Steady-state temperature rise per dissipated watt ``R_th`` in K/W, in (0, 1e7].
+        It is the heater's tuning efficiency: resonance shift per watt is
+        ``R_th * dlambda/dT``.
+    time_constant:
+        Thermal time constant ``tau`` in s, in [0, 1]; 0 means instantaneous.
+    max_power:
+        Largest power the heater (or its driver) may dissipate, in W, in (0, 10].
+    """
+
+    resistance: float = 500.0
+    thermal_resistance: float = 3.0e3
+    time_constant: float = 0.0
+    max_power: float = 50e-3
+
+    def __post_init__(self) -> None:
+        s = object.__setattr__
+        s(self, "resistance",
+          scalar("resistance", self.resistance, 0.0, _MAX_RESISTANCE, low_inclusive=False))
+        s(self, "thermal_resistance",
+          scalar("thermal_resistance", self.thermal_resistance, 0.0, _MAX_THERMAL_RESISTANCE,
+                 low_inclusive=False))
+        s(self, "time_constant",
+          scalar("time_constant", self.time_constant, 0.0, _MAX_TIME_CONSTANT))
+        s(self, "max_power",
+          scalar("max_power", self.max_power, 0.0, _MAX_POWER, low_inclusive=False))
+
+    # -- electrical -------------------------------------------------------------------
+    @property
+    def max_voltage(self) -> float:
+        """Voltage that dissipates ``max_power``: ``sqrt(P_max R)``."""
+        return float(np.sqrt(self.max_power * self.resistance))
+
+    @property
+    def max_temperature_rise(self) -> float:
+        """Steady-state rise at ``max_power``: ``R_th P_max`` (K)."""
+        return self.thermal_resistance * self.max_power
+
+    def power(self, voltage: ArrayLike) -> np.ndarray:
+        """Joule power ``P = V^2 / R`` (W) for any finite voltage (either polarity)."""
+        v = array("voltage", voltage)
+        return v * v / self.resistance
+
+    def voltage(self, power: ArrayLike) -> np.ndarray:
+        """Non-negative drive voltage ``V = sqrt(P R)`` for power in [0, max_power]."""
+        return np.sqrt(self._power(power) * self.resistance)
+
+    # -- thermal ----------------------------------------------------------------------
+    def temperature_rise(self, power: ArrayLike) -> np.ndarray:
+        """Steady-state temperature rise ``dT = R_th P`` (K)."""
+        return self.thermal_resistance * self._power(power)
+
+    def power_for_temperature(self, temperature_rise: ArrayLike) -> np.ndarray:
+        """Power ``P = dT / R_th`` for a steady-state rise in [0, max_temperature_rise]."""
+        dt = array("temperature_rise", temperature_rise, 0.0,
+                   self.max_temperature_rise * (1 + 1e-12))
+        return np.minimum(dt / self.thermal_resistance, self.max_power)
+
+    def step_response(self, power: ArrayLike, time: ArrayLike) -> np.ndarray:
+        """Rise at ``time >= 0`` after a power step at t = 0 from a cold start.
+
+        ``dT(t) = R_th P (1 - exp(-t / tau))``; ``tau = 0`` gives the steady state at once.
+        ``power`` and ``time`` broadcast.
+        """
+        p = self._power(power)
+        t = array("time", time, 0.0)
+        steady = self.thermal_resistance * p
+        if self.time_constant == 0.0:
+            return steady * np.ones_like(t)
+        return steady * -np.expm1(-t / self.time_constant)
+
+    def filter(self, powers: ArrayLike, dt: float, state: ArrayLike | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Temperature rise over time for a sampled drive held over each step.
+
+        ``powers`` has time on axis 0 (shape ``(n_steps, ...)``), each value held for
+        ``dt`` seconds (zero-order hold). The exact discretisation of the first-order
+        system is ``T[n] = a T[n-1] + (1 - a) R_th P[n]`` with ``a = exp(-dt / tau)``;
+        ``T[n]`` is the rise at the end of step ``n``. ``state`` is the rise before the
+        first step (default 0), broadcast to ``powers.shape[1:]``.
+
+        Returns ``(temperatures, final_state)``; pass ``final_state`` back in to continue.
+        """
+        p = self._power(powers)
+        if p.ndim == 0:
+            raise ValueError("powers must have a time axis (axis 0), got a scalar")
+        step = scalar("dt", dt, 0.0, low_inclusive=False)
+        trailing = p.shape[1:]
+        if state is None:
+            t0 = np.zeros(trailing)
+        else:
+            t0 = array("state", state)
+            try:
+                t0 = np.broadcast_to(t0, trailing).astype(float)
+            except ValueError:
+                raise ValueError(f"state shape {t0.shape} does not broadcast to "
+                                 f"powers.shape[1:] = {trailing}") from None
+        if p.shape[0] == 0:
+            return p.copy(), t0.copy()
+        a = float(np.exp(-step / self.time_constant)) if self.time_constant > 0 else 0.0
+        b = [(1.0 - a) * self.thermal_resistance]
+        temps, _ = scipy.signal.lfilter(b, [1.0, -a], p, axis=0, zi=(a * t0)[None, ...])
+        return temps, temps[-1].copy()
+
+    def _power(self, power: ArrayLike) -> np.ndarray:
+        return array("power", power, 0.0, self.max_power)
+
+
+@dataclass(frozen=True, eq=False)
+class ThermalCrosstalk:
+    """Linear thermal crosstalk between N heaters: ``dT_i = sum_j K_ij P_j``.
+
+    ``K`` (K/W) is square, finite and non-negative with a positive diagonal
+    (``K_ii`` is heater i's own thermal resistance). Heat conduction is reciprocal (the
+    steady-state Green's function is symmetric), so ``K`` must be symmetric to 1e-12
+    relative unless ``allow_asymmetric=True`` (e.g. a matrix estimated from noisy
+    measurements).
+
+    Use :meth:`from_positions` for the distance model or :meth:`from_matrix` for a measured
+    or simulated matrix.
+    """
+
+    matrix: np.ndarray
+    allow_asymmetric: bool = False
+
+    def __post_init__(self) -> None:
+        allow = flag("allow_asymmetric", self.allow_asymmetric)
+        k = array("matrix", self.matrix, 0.0, ndim=2)
+        if k.shape[0] != k.shape[1] or k.shape[0] == 0:
+            raise ValueError(f"matrix must be square and non-empty, got shape {k.shape}")
+        diag = np.diag(k)
+        if np.any(diag <= 0):
+            raise ValueError("matrix must have a positive diagonal (each heater warms its "
+                             f"own ring), got minimum {diag.min()!r}")
+        k = np.array(k, dtype=float, copy=True)
+        k.setflags(write=False)
+        object.__setattr__(self, "matrix", k)
+        object.__setattr__(self, "allow_asymmetric", allow)
+        if not allow and not self.is_symmetric:
+            err = float(np.max(np.abs(k - k.T)))
+            raise ValueError(f"matrix must be symmetric (max |K - K^T| = {err:g}); pass "
+                             "allow_asymmetric=True for a measured estimate")
+
+    # -- constructors -----------------------------------------------------------------
+    @classmethod
+    def from_matrix(cls, matrix: ArrayLike, allow_asymmetric: bool = False
+                    ) -> ThermalCrosstalk:
+        """Validate and wrap a crosstalk matrix ``K`` in K/W (copied)."""
+        return cls(matrix, allow_asymmetric)
+
+    @classmethod
+    def from_positions(
+        cls,
+        positions: ArrayLike,
+        thermal_resistance: ArrayLike,
+        *,
+        decay_length: float | None = None,
+        neighbour_coupling: float | None = None,
+        coupling: float = 1.0,
+    ) -> ThermalCrosstalk:
+        """Crosstalk from heater positions with an exponential distance decay.
+
+        ``K_ii = R_i`` and, for ``i != j``,
+        ``K_ij = sqrt(R_i R_j) * coupling * exp(-|x_i - x_j| / decay_length)``.
+
+        Lateral heat spreading in SOI falls off roughly exponentially over a length of
+        order the buried-oxide and cladding thickness (a few um to tens of um; deep trenches
+        shorten it); fit ``decay_length`` and ``coupling`` to a measured matrix.
+
+        Parameters
+        ----------
+        positions:
+            Heater centres in metres, shape ``(N,)`` along a bus or ``(N, 2)``/``(N, 3)``;
+            distinct, each coordinate in [-1, 1] m.
+        thermal_resistance:
+            ``R_i`` in K/W, scalar or shape ``(N,)``, each in (0, 1e7].
+        decay_length:
+            Exponential decay length in metres, in [1e-9, 1].
+        neighbour_coupling:
+            Alternative to ``decay_length``: the normalised coupling
+            ``K_ij / sqrt(K_ii K_jj)`` of the closest pair, in (0, coupling); it sets
+            ``decay_length = d_min / ln(coupling / neighbour_coupling)``.
+        coupling:
+            Prefactor in [0, 1] (1: a pure exponential that is continuous at d = 0).
+        """
+        c = scalar("coupling", coupling, 0.0, 1.0)
+        x = array("positions", positions, -1.0, 1.0)
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] not in (1, 2, 3) or x.shape[0] == 0:
+            raise ValueError(f"positions must have shape (N,), (N, 2) or (N, 3) with N >= 1, "
+                             f"got {np.shape(positions)}")
+        n = x.shape[0]
+        r = array("thermal_resistance", thermal_resistance, 0.0, _MAX_THERMAL_RESISTANCE,
+                  low_inclusive=False)
+        if r.ndim == 0:
+            r = np.full(n, float(r))
+        elif r.shape != (n,):
+            raise ValueError(f"thermal_resistance must be a scalar or shape ({n},), "
+                             f"got {r.shape}")
+        d = np.sqrt(np.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1))
+        off = ~np.eye(n, dtype=bool)
+        if n > 1 and np.min(d[off]) <= 0.0:
+            raise ValueError("positions must be distinct (two heaters share a position)")
+        if (decay_length is None) == (neighbour_coupling is None):
+            raise ValueError("give exactly one of decay_length and neighbour_coupling")
+        if decay_length is not None:
+            length = scalar("decay_length", decay_length, 1e-9, 1.0)
+        else:
+            if c == 0.0:
+                raise ValueError("neighbour_coupling needs coupling > 0")
+            xi = scalar("neighbour_coupling", neighbour_coupling, 0.0, c,
+                        low_inclusive=False, high_inclusive=False)
+            if n < 2:
+                raise ValueError("neighbour_coupling needs at least two positions")
+            length = float(np.min(d[off])) / float(np.log(c / xi))
+            if not np.isfinite(length) or length <= 0.0:
+                raise ValueError(f"neighbour_coupling={xi!r} gives no finite decay length")
+        k = c * np.sqrt(np.outer(r, r)) * np.exp(-d / length)
+        np.fill_diagonal(k, r)
+        return cls(k)
+
+    # -- properties -------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """Number of heaters N."""
+        return int(self.matrix.shape[0])
+
+    @property
+    def thermal_resistances(self) -> np.ndarray:
+        """Diagonal ``K_ii`` (K/W): each heater's own thermal resistance."""
+        return np.diag(self.matrix).copy()
+
+    @property
+    def is_symmetric(self) -> bool:
+        """``|K - K^T| <= 1e-12 max|K|`` elementwise."""
+        k = self.matrix
+        return bool(np.all(np.abs(k - k.T) <= 1e-12 * np.max(np.abs(k))))
+
+    @property
+    def is_diagonally_dominant(self) -> bool:
+        """Strict row dominance ``K_ii > sum_{j != i} K_ij`` (guarantees invertibility)."""
+        k = self.matrix
+        diag = np.diag(k)
+        return bool(np.all(diag > k.sum(axis=1) - diag))
+
+    @property
+    def condition_number(self) -> float:
+        """2-norm condition number of ``K``: the worst amplification of relative error
+        from target temperatures to heater powers in :meth:`invert`."""
+        return float(np.linalg.cond(self.matrix))
+
+    # -- maps -------------------------------------------------------------------------
+    def apply(self, powers: ArrayLike) -> np.ndarray:
+        """Temperature rises ``dT = P @ K^T`` (K) for powers of shape ``(..., N)``.
+
+        Linear superposition, so signed power *changes* are accepted too.
+        """
+        p = self._vectors("powers", powers)
+        return p @ self.matrix.T
+
+    def invert(self, target: ArrayLike) -> np.ndarray:
+        """Raw solution ``P`` of ``K P = dT`` for targets of shape ``(..., N)``.
+
+        Entries may be negative when a target cannot be reached by heating alone (a
+        neighbour already over-heats the ring); see :meth:`powers_for` and :meth:`feasible`.
+        """
+        t = self._vectors("target", target)
+        flat = t.reshape(-1, self.size).T
+        sol = scipy.linalg.lu_solve(self._lu, flat, check_finite=False)
+        return sol.T.reshape(t.shape)
+
+    def feasible(self, target: ArrayLike, max_power: float | None = None,
+                 rtol: float = 1e-12) -> np.ndarray:
+        """Whether each target (shape ``(..., N)``) needs only powers in [0, max_power]."""
+        p = self.invert(target)
+        tol = rtol * np.max(np.abs(p), axis=-1, initial=0.0)[..., None]
+        ok = p >= -tol
+        if max_power is not None:
+            ok &= p <= scalar("max_power", max_power, 0.0, low_inclusive=False) + tol
+        return np.all(ok, axis=-1)
+
+    def powers_for(self, target: ArrayLike, clip: bool = True,
+                   max_power: float | None = None) -> np.ndarray:
+        """Heater powers for target rises, restricted to what heaters can deliver.
+
+        ``clip=True``: the raw :meth:`invert` solution clipped to [0, max_power] (then
+        ``apply`` of the result misses infeasible targets; check :meth:`feasible`).
+        ``clip=False``: raise ``ValueError`` if any target is infeasible; round-off
+        negatives (within 1e-12 relative) are still set to 0.
+        """
+        hi = np.inf if max_power is None else scalar("max_power", max_power, 0.0,
+                                                      low_inclusive=False)
+        p = self.invert(target)
+        if not clip and not np.all(self.feasible(target, max_power)):
+            bad = int(np.sum(~self.feasible(target, max_power)))
+            raise ValueError(f"{bad} target vector(s) need negative power or more than "
+                             f"max_power={max_power!r}; use clip=True or lower the targets")
+        return np.clip(p, 0.0, hi)
+
+    @cached_property
+    def _lu(self) -> Any:
+        k = self.matrix
+        if np.linalg.cond(k) > 1.0 / np.finfo(float).eps:
+            raise ValueError("matrix is singular to working precision; cannot invert")
+        return scipy.linalg.lu_factor(k, check_finite=False)
+
+    def _vectors(self, name: str, value: ArrayLike) -> np.ndarray:
+        v = array(name, value)
+        if v.ndim == 0 or v.shape[-1] != self.size:
+            raise ValueError(f"{name} must have shape (..., {self.size}), got {v.shape}")
+        return v
