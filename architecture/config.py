@@ -1,0 +1,457 @@
+"""Chip configuration: one frozen dataclass tree, loadable from and savable to TOML.
+
+Every parameter carries its unit, default and source in its field metadata
+(``doc``/``source``/``range``); :meth:`ChipConfig.to_toml` writes them as comments, so
+``examples/chip_default.toml`` is generated from this file and cannot drift from it.
+
+Sections (TOML tables): ``core`` (size, symbol rate, signed-input scheme, link budget),
+``ring`` (weight-bank microring), ``heater`` (thermal tuning), ``crosstalk`` (heater
+pitch and thermal spreading), ``laser`` (WDM comb), ``modulator`` (+ ``modulator.ring`` /
+``modulator.mzm``), ``dac``, ``detector``, ``tia``, ``adc``, ``bank`` (programming),
+``errors`` (one switch per error source and the noise seed), ``perf`` (performance-model
+only parameters).
+
+Loading rejects unknown keys with a ``ValueError`` naming the dotted key, and every value
+is range-checked (``ValueError`` naming parameter, value and allowed range).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+from photonic_dfa.validation import check_int, check_scalar
+
+__all__ = [
+    "ChipConfig", "CoreConfig", "RingConfig", "HeaterConfig", "CrosstalkConfig",
+    "LaserConfig", "ModulatorConfig", "RingModulatorConfig", "MZMConfig", "DACConfig",
+    "DetectorConfig", "TIAConfig", "ADCConfig", "BankConfig", "ErrorConfig", "PerfConfig",
+]
+
+
+def _p(default: Any, doc: str, source: str = "", low: float | None = None,
+       high: float | None = None, choices: tuple[str, ...] | None = None,
+       low_inclusive: bool = True) -> Any:
+    """A documented, range-checked config field."""
+    return field(default=default, metadata={
+        "doc": doc, "source": source, "low": low, "high": high, "choices": choices,
+        "low_inclusive": low_inclusive})
+
+
+class _Section:
+    """Validation and dict conversion shared by every section dataclass."""
+
+    _subsections: ClassVar[dict[str, type]] = {}
+
+    def __post_init__(self) -> None:
+        name = getattr(self, "_name", type(self).__name__)
+        for f in fields(self):  # type: ignore[arg-type]
+            if f.name in self._subsections:
+                if not isinstance(getattr(self, f.name), self._subsections[f.name]):
+                    raise ValueError(f"{name}.{f.name} must be a "
+                                     f"{self._subsections[f.name].__name__}")
+                continue
+            v = getattr(self, f.name)
+            m = f.metadata
+            key = f"{name}.{f.name}"
+            if isinstance(f.default, bool):
+                if not isinstance(v, bool):
+                    raise ValueError(f"{key} must be true or false, got {v!r}")
+            elif m.get("choices"):
+                if v not in m["choices"]:
+                    raise ValueError(f"{key} must be one of {m['choices']}, got {v!r}")
+            elif isinstance(f.default, int):
+                lo = None if m["low"] is None else int(m["low"])
+                hi = None if m["high"] is None else int(m["high"])
+                object.__setattr__(self, f.name, check_int(key, v, lo, hi))
+            else:
+                object.__setattr__(self, f.name, check_scalar(
+                    key, v, m["low"], m["high"], low_inclusive=m["low_inclusive"]))
+
+    # ---------------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], prefix: str = "") -> Any:
+        if not isinstance(data, dict):
+            raise ValueError(f"{prefix or 'config'} must be a table, got {data!r}")
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        for k in data:
+            if k not in names:
+                where = f"{prefix}.{k}" if prefix else k
+                raise ValueError(f"unknown configuration key {where!r}; allowed: "
+                                 f"{', '.join(sorted(names))}")
+        kw: dict[str, Any] = {}
+        for k, v in data.items():
+            sub = cls._subsections.get(k)
+            kw[k] = sub.from_dict(v, f"{prefix}.{k}" if prefix else k) if sub else v
+        return cls(**kw)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            out[f.name] = v.to_dict() if isinstance(v, _Section) else v
+        return out
+
+
+# ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CoreConfig(_Section):
+    """Size and timing of the broadcast-and-weight core."""
+
+    _name: ClassVar[str] = "core"
+    n_inputs: int = _p(16, "WDM channels per bank N (inputs of one physical tile)",
+                       "Tait et al., Sci. Rep. 7, 7430 (2017): N channels share one bus; "
+                       "16 x 0.6 nm fits one FSR of a 7 um ring", 1, 4096)
+    n_outputs: int = _p(32, "weight banks M, one balanced detector each (outputs per tile)",
+                        "Filipovich et al., Optica 9, 1323 (2022): M banks fed by one "
+                        "broadcast bus", 1, 65536)
+    symbol_rate: float = _p(10e9, "input symbols per second (Bd); one MVM per symbol",
+                            "10 GBd: ring modulators and Ge detectors at 10-50 Gb/s "
+                            "(Reed et al., Nat. Photonics 4, 518 (2010))", 1.0, 1e12)
+    signed_inputs: str = _p("offset",
+                            "signed-input scheme: 'offset' (one pass, x -> (x+1)/2 with a "
+                            "programmed reference subtracted at the TIA) or 'differential' "
+                            "(two passes x+ and x-, MAC/s halved)", "design choice",
+                            choices=("offset", "differential"))
+    link_loss_db: float = _p(3.0, "laser-to-bank fixed loss (coupler, mux, waveguides), dB",
+                             "edge coupler ~1.5 dB + routing ~1.5 dB, typical SOI", 0.0, 60.0)
+    splitter_excess_loss_db: float = _p(0.2, "excess loss per 1x2 stage of the broadcast "
+                                        "tree (log2 M stages), dB",
+                                        "typical MMI/Y-branch 0.1-0.3 dB", 0.0, 10.0)
+
+
+@dataclass(frozen=True)
+class RingConfig(_Section):
+    """Weight-bank add-drop microring template (each ring retuned to its channel)."""
+
+    _name: ClassVar[str] = "ring"
+    radius: float = _p(7e-6, "ring radius, m (FSR ~13 nm at n_g 4.2)",
+                       "Bogaerts et al., Laser Photonics Rev. 6, 47 (2012)", 1e-7, 1e-2,
+                       low_inclusive=False)
+    q_loaded: float = _p(10000.0, "loaded Q of each symmetric add-drop ring (FWHM ~0.16 nm)",
+                         "Tait et al., IEEE JSTQE 22, 5900214 (2016): Q ~ 1e4 weight banks",
+                         10.0, 1e7)
+    loss_db_per_cm: float = _p(2.0, "waveguide propagation loss, dB/cm",
+                               "Bogaerts 2012: 1-3 dB/cm for 220 nm strip waveguides",
+                               0.0, 1000.0)
+    n_eff: float = _p(2.4, "effective index at wavelength0", "220x500 nm Si strip, TE0",
+                      1.0, 5.0)
+    n_g: float = _p(4.2, "group index", "220x500 nm Si strip, TE0", 1.0, 10.0)
+    dn_dT: float = _p(1.77e-4, "effective thermo-optic coefficient dn_eff/dT, 1/K",
+                      "Komma et al., APL 101, 041905 (2012) x ~0.95 confinement", -1e-2, 1e-2)
+
+
+@dataclass(frozen=True)
+class HeaterConfig(_Section):
+    """Resistive micro-heater on each weight-bank ring."""
+
+    _name: ClassVar[str] = "heater"
+    resistance: float = _p(500.0, "heater resistance, ohm", "TiN/doped-Si heaters", 1e-3, 1e9)
+    thermal_resistance: float = _p(3.0e3, "temperature rise per watt R_th, K/W",
+                                   "Harris et al., Opt. Express 22, 10487 (2014)", 1.0, 1e7)
+    max_power: float = _p(50e-3, "largest heater power, W", "driver limit", 1e-6, 10.0)
+    dac_bits: int = _p(12, "heater driver DAC resolution in power, bits",
+                       "typical 12-16 bit current DACs", 1, 24)
+
+
+@dataclass(frozen=True)
+class CrosstalkConfig(_Section):
+    """Thermal crosstalk between the heaters of one bank (exponential distance decay)."""
+
+    _name: ClassVar[str] = "crosstalk"
+    ring_pitch: float = _p(25e-6, "centre-to-centre ring spacing along the bus, m",
+                           "Tait et al., Opt. Express 24, 8895 (2016)", 1e-7, 1e-2)
+    decay_length: float = _p(10e-6, "lateral thermal decay length, m",
+                             "order of the BOX + cladding thickness (few um)", 1e-9, 1.0)
+    coupling: float = _p(0.5, "prefactor of the exponential K_ij/sqrt(K_ii K_jj)",
+                         "fit to Tait 2016 (neighbour coupling ~4 % at 25 um)", 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class LaserConfig(_Section):
+    """WDM comb (one line per input channel)."""
+
+    _name: ClassVar[str] = "laser"
+    channel_spacing: float = _p(75e9, "channel spacing in frequency, Hz (~0.6 nm)",
+                                "ITU-T G.694.1 flexible grid; ~3.8 ring linewidths "
+                                "(Tait 2016 channel-density analysis)", 1e6, 10e12)
+    center_wavelength: float = _p(1550e-9, "grid centre wavelength, m", "C band",
+                                  200e-9, 20e-6)
+    power_per_channel: float = _p(1e-3, "optical power per line at the laser output, W",
+                                  "Kerr/QD combs: ~0.1-few mW per line", 1e-12, 10.0)
+    power_spread: float = _p(0.02, "relative std of the line powers after flattening",
+                             "programmable comb flattening to ~0.1 dB", 0.0, 1.0)
+    rin_db_per_hz: float = _p(-145.0, "relative intensity noise, dB/Hz",
+                              "combs -130 to -150 dB/Hz, DFB -150 to -160", -200.0, -60.0)
+    wall_plug_efficiency: float = _p(0.1, "optical out over electrical in",
+                                     "DFB arrays 10-20 %, combs a few %", 1e-6, 1.0)
+
+
+@dataclass(frozen=True)
+class RingModulatorConfig(_Section):
+    """All-pass ring modulator (one per channel), see devices.modulator.RingModulator."""
+
+    _name: ClassVar[str] = "modulator.ring"
+    self_coupling: float = _p(0.98, "bus field self-coupling r", "Reed 2010", 1e-6, 0.999999)
+    round_trip_amplitude: float = _p(0.99, "round-trip field amplitude a", "Reed 2010",
+                                     1e-6, 0.999999)
+    fsr: float = _p(10e-9, "free spectral range, m", "R ~ 10 um ring", 1e-12, 1e-6)
+    resonance_shift_per_volt: float = _p(30e-12, "resonance shift per volt, m/V",
+                                         "carrier depletion 10-50 pm/V (Reed 2010)",
+                                         -1e-9, 1e-9)
+    detuning: float = _p(0.0, "laser-minus-resonance detuning at 0 V, m", "on resonance",
+                         -1e-6, 1e-6)
+    drive_swing: float = _p(2.0, "drive range [0, swing], V", "CMOS-compatible swing",
+                            1e-6, 100.0)
+    insertion_loss_db: float = _p(1.0, "excess loss outside the ring, dB", "typical",
+                                  0.0, 40.0)
+
+
+@dataclass(frozen=True)
+class MZMConfig(_Section):
+    """Mach-Zehnder modulator alternative, see devices.modulator.MachZehnderModulator."""
+
+    _name: ClassVar[str] = "modulator.mzm"
+    v_pi: float = _p(3.0, "voltage for pi phase, V", "V_pi L ~2 V cm (Reed 2010)", 1e-3, 1e3)
+    extinction_ratio_db: float = _p(25.0, "static extinction, dB", "Reed 2010", 0.01, 80.0)
+    insertion_loss_db: float = _p(3.0, "insertion loss, dB", "Reed 2010: 2-6 dB", 0.0, 40.0)
+    bias_voltage: float = _p(0.0, "DC bias added to the drive, V", "null at 0 V", -1e4, 1e4)
+
+
+@dataclass(frozen=True)
+class ModulatorConfig(_Section):
+    """Input modulators: kind, switching energy, and device parameters."""
+
+    _name: ClassVar[str] = "modulator"
+    _subsections: ClassVar[dict[str, type]] = {"ring": RingModulatorConfig, "mzm": MZMConfig}
+    kind: str = _p("ring", "'ring' (WDM-selective, on the bus) or 'mzm' (demux-MZM-mux)",
+                   "Tait 2017 uses per-channel modulation", choices=("ring", "mzm"))
+    capacitance: float = _p(20e-15, "modulator junction capacitance, F; energy per symbol "
+                            "C V_swing^2 / 4", "Miller, JLT 35, 346 (2017): CV^2/4 for NRZ; "
+                            "rings ~10-50 fF", 0.0, 1e-6)
+    ring: RingModulatorConfig = field(default_factory=RingModulatorConfig)
+    mzm: MZMConfig = field(default_factory=MZMConfig)
+
+
+@dataclass(frozen=True)
+class DACConfig(_Section):
+    """Input DACs (one per modulator)."""
+
+    _name: ClassVar[str] = "dac"
+    bits: int = _p(8, "DAC resolution, bits", "8-bit 10+ GS/s DACs are routine", 1, 24)
+    walden_fom: float = _p(50e-15, "energy per conversion step, J (E = FoM 2^bits)",
+                           "Murmann ADC survey (2024) order for >1 GS/s converters",
+                           0.0, 1e-6)
+
+
+@dataclass(frozen=True)
+class DetectorConfig(_Section):
+    """Balanced Ge photodiode pair of each bank."""
+
+    _name: ClassVar[str] = "detector"
+    responsivity: float = _p(1.0, "responsivity, A/W", "Ge-on-Si 0.8-1.1 A/W", 1e-6, 2.0)
+    dark_current: float = _p(10e-9, "dark current per diode, A", "Ge-on-Si 1-100 nA",
+                             0.0, 1e-3)
+    bandwidth: float = _p(5e9, "noise bandwidth, Hz (symbol_rate / 2 at Nyquist)",
+                          "matched to core.symbol_rate", 1.0, 1e12)
+    load_resistance: float = _p(1e3, "resistor whose 4kT/R equals the receiver's thermal "
+                                "noise, ohm", "~4 pA/sqrt(Hz), typical TIA input noise",
+                                1e-3, 1e9)
+    temperature: float = _p(300.0, "noise temperature, K", "room temperature", 1.0, 1000.0)
+    responsivity_mismatch: float = _p(0.01, "relative responsivity mismatch of the pair",
+                                      "~1 % matched Ge diodes", -0.5, 0.5)
+
+
+@dataclass(frozen=True)
+class TIAConfig(_Section):
+    """Transimpedance amplifier after each balanced pair."""
+
+    _name: ClassVar[str] = "tia"
+    transimpedance: float = _p(5e3, "gain, V/A (used when adc.auto_range is false)",
+                               "typical 1-10 kohm", 1e-3, 1e9)
+    power: float = _p(2e-3, "static power per TIA, W",
+                      "low-power CMOS TIAs ~0.1-0.5 pJ/bit at 10 Gb/s", 0.0, 10.0)
+
+
+@dataclass(frozen=True)
+class ADCConfig(_Section):
+    """ADC after each TIA."""
+
+    _name: ClassVar[str] = "adc"
+    bits: int = _p(8, "ADC resolution, bits", "typical 6-8 bit 10 GS/s ADCs", 1, 24)
+    full_scale: float = _p(0.5, "bipolar input full scale, V", "typical", 1e-9, 1e6)
+    walden_fom: float = _p(50e-15, "Walden FoM, J per conversion step (E = FoM 2^ENOB)",
+                           "Murmann ADC survey: 10-100 fJ/step above 1 GS/s", 0.0, 1e-6)
+    auto_range: bool = _p(True, "set each bank's TIA gain and offset at programming so its "
+                          "reachable output range fills the ADC (no clipping); false uses "
+                          "tia.transimpedance with no offset", "programmable-gain receiver")
+
+
+@dataclass(frozen=True)
+class BankConfig(_Section):
+    """How target weights become heater powers."""
+
+    _name: ClassVar[str] = "bank"
+    solver: str = _p("fast", "bank solver for the inverse and the realised weights",
+                     "circuits.weight_bank", choices=("fast", "exact"))
+    weight_margin: float = _p(0.98, "fraction of the symmetric reachable weight range used "
+                              "by the largest |target|", "headroom for the inverse",
+                              0.0, 1.0, low_inclusive=False)
+
+
+@dataclass(frozen=True)
+class ErrorConfig(_Section):
+    """One switch per error source; all false reproduces W x to float precision."""
+
+    _name: ClassVar[str] = "errors"
+    shot: bool = _p(True, "photodiode shot noise 2 q I B")
+    thermal: bool = _p(True, "receiver thermal noise 4 k T B / R")
+    rin: bool = _p(True, "laser relative intensity noise, per line, correlated across banks")
+    dac_quantization: bool = _p(True, "input DAC rounding of the pre-distorted drive")
+    adc_quantization: bool = _p(True, "ADC rounding and saturation")
+    modulator_extinction: bool = _p(True, "finite modulator extinction and its real transfer "
+                                    "curve (off: ideal linear 0..1 transmission)")
+    laser_power_spread: bool = _p(True, "fixed, uncalibrated line-to-line power spread")
+    detector_mismatch: bool = _p(True, "balanced-pair responsivity mismatch")
+    weight_bank: bool = _p(True, "physical weight bank (ring tails, inverse residual); off: "
+                           "programmed weights realised exactly")
+    thermal_crosstalk: bool = _p(True, "thermal crosstalk between heaters (needs weight_bank)")
+    heater_quantization: bool = _p(True, "heater DAC rounding (needs weight_bank)")
+    seed: int = _p(0, "default seed of the noise generator and of fixed patterns",
+                   "", 0, 2**63 - 1)
+
+
+@dataclass(frozen=True)
+class PerfConfig(_Section):
+    """Parameters used only by the performance model."""
+
+    _name: ClassVar[str] = "perf"
+    trim_fsr_fraction: float = _p(0.25, "mean fabrication resonance offset the heaters must "
+                                  "hold, as a fraction of the FSR",
+                                  "wafer-scale ring variation ~ FSR-scale (Lu et al., "
+                                  "Opt. Express 25, 9712 (2017)); 0 after post-fab trimming",
+                                  0.0, 1.0)
+
+
+_SECTIONS: dict[str, type] = {
+    "core": CoreConfig, "ring": RingConfig, "heater": HeaterConfig,
+    "crosstalk": CrosstalkConfig, "laser": LaserConfig, "modulator": ModulatorConfig,
+    "dac": DACConfig, "detector": DetectorConfig, "tia": TIAConfig, "adc": ADCConfig,
+    "bank": BankConfig, "errors": ErrorConfig, "perf": PerfConfig,
+}
+
+
+@dataclass(frozen=True)
+class ChipConfig(_Section):
+    """The whole chip: every section above. ``ChipConfig()`` is the documented default."""
+
+    _name: ClassVar[str] = "chip"
+    _subsections: ClassVar[dict[str, type]] = _SECTIONS
+    core: CoreConfig = field(default_factory=CoreConfig)
+    ring: RingConfig = field(default_factory=RingConfig)
+    heater: HeaterConfig = field(default_factory=HeaterConfig)
+    crosstalk: CrosstalkConfig = field(default_factory=CrosstalkConfig)
+    laser: LaserConfig = field(default_factory=LaserConfig)
+    modulator: ModulatorConfig = field(default_factory=ModulatorConfig)
+    dac: DACConfig = field(default_factory=DACConfig)
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+    tia: TIAConfig = field(default_factory=TIAConfig)
+    adc: ADCConfig = field(default_factory=ADCConfig)
+    bank: BankConfig = field(default_factory=BankConfig)
+    errors: ErrorConfig = field(default_factory=ErrorConfig)
+    perf: PerfConfig = field(default_factory=PerfConfig)
+
+    @classmethod
+    def ideal(cls, **sections: Any) -> ChipConfig:
+        """Default geometry with every error source off (the core then computes W x)."""
+        switches = {f.name: False for f in fields(ErrorConfig) if f.name != "seed"}
+        base = cls(**sections)
+        return replace(base, errors=replace(base.errors, **switches))
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> ChipConfig:
+        """Load a TOML file; missing keys take defaults, unknown keys raise ValueError."""
+        p = Path(path)
+        if not p.is_file():
+            raise FileNotFoundError(f"{p}: no such chip configuration file")
+        try:
+            data = tomllib.loads(p.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{p}: invalid TOML: {exc}") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_toml_string(cls, text: str) -> ChipConfig:
+        """Parse TOML text (see :meth:`from_toml`)."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"invalid TOML: {exc}") from None
+        return cls.from_dict(data)
+
+    def updated(self, **dotted: Any) -> ChipConfig:
+        """Copy with dotted keys changed, e.g. ``cfg.updated(**{"errors.shot": False})``."""
+        data = self.to_dict()
+        for key, value in dotted.items():
+            parts = key.split(".")
+            node = data
+            for part in parts[:-1]:
+                if not isinstance(node.get(part), dict):
+                    raise ValueError(f"unknown configuration key {key!r}")
+                node = node[part]
+            if parts[-1] not in node or isinstance(node[parts[-1]], dict):
+                raise ValueError(f"unknown configuration key {key!r}")
+            node[parts[-1]] = value
+        return ChipConfig.from_dict(data)
+
+    def to_toml(self, comments: bool = True) -> str:
+        """TOML text that :meth:`from_toml_string` reads back to an equal config."""
+        lines: list[str] = []
+        _emit(self, "", lines, comments)
+        return "\n".join(lines).strip() + "\n"
+
+    def save(self, path: str | Path) -> Path:
+        """Write :meth:`to_toml` atomically."""
+        from photonic_dfa.atomic import atomic_write
+
+        text = self.to_toml().encode()
+        return atomic_write(path, lambda fh: fh.write(text))
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"cannot write non-finite value {v!r} to TOML")
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise ValueError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _emit(section: _Section, prefix: str, lines: list[str], comments: bool) -> None:
+    subs = []
+    if prefix:
+        lines.append("")
+        if comments and section.__doc__:
+            lines.append(f"# {section.__doc__.strip().splitlines()[0]}")
+        lines.append(f"[{prefix}]")
+    for f in dataclasses.fields(section):  # type: ignore[arg-type]
+        v = getattr(section, f.name)
+        if isinstance(v, _Section):
+            subs.append((f.name, v))
+            continue
+        if comments:
+            doc = f.metadata.get("doc", "")
+            src = f.metadata.get("source", "")
+            lines.append(f"# {doc}" + (f" [source: {src}]" if src else ""))
+        lines.append(f"{f.name} = {_fmt(v)}")
+    for name, sub in subs:
+        _emit(sub, f"{prefix}.{name}" if prefix else name, lines, comments)
