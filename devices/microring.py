@@ -15,19 +15,25 @@ Add-drop (``r1`` input side, ``r2`` drop side):
 Their squared magnitudes are the power formulas of DESIGN.md.
 
 Every response broadcasts over ``wavelength``, ``delta_t`` (temperature offset, K) and
-``phase`` (extra round-trip phase, rad) with numpy rules.
+``phase`` (extra round-trip phase, rad) with numpy rules. The power responses run in a fused
+numba kernel (:mod:`._ring_kernels`); with scalar ``delta_t`` and ``phase`` the wavelengths are
+validated inside the same pass.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from photonic_dfa.validation import check_array, check_broadcast, check_scalar
+from photonic_dfa.validation import check_broadcast
+
+from . import _ring_kernels as _k
+from ._checks import array as _array
+from ._checks import scalar as _scalar
 
 __all__ = [
     "AllPassRing",
@@ -41,7 +47,12 @@ __all__ = [
 #: Komma et al., Appl. Phys. Lett. 101, 041905 (2012): 1.86e-4 /K.
 SILICON_DN_DT = 1.86e-4
 
-_ArrayF = np.ndarray
+#: Wavelengths accepted where one is a design target or a band edge (m): 100 nm to 100 um.
+_WL_RANGE = (1e-7, 1e-4)
+#: Temperature offsets accepted (K); far beyond any silicon device's life.
+_DT_RANGE = (-1000.0, 1000.0)
+#: Most resonances :meth:`_RingBase.resonances` will list.
+_MAX_RESONANCES = 1_000_000
 
 
 def db_per_cm_to_alpha(loss_db_per_cm: ArrayLike) -> np.ndarray:
@@ -52,6 +63,18 @@ def db_per_cm_to_alpha(loss_db_per_cm: ArrayLike) -> np.ndarray:
 def alpha_to_db_per_cm(alpha: ArrayLike) -> np.ndarray:
     """Inverse of :func:`db_per_cm_to_alpha`."""
     return np.asarray(alpha, dtype=float) * 10.0 / (100.0 * math.log(10.0))
+
+
+def _wavelengths(value: Any) -> np.ndarray:
+    return _array("wavelength", value, 0.0, None, low_inclusive=False)
+
+
+def _optional_wavelength(ring: _RingBase, value: Any) -> np.ndarray | float:
+    return ring.wavelength0 if value is None else _wavelengths(value)
+
+
+def _out(x: Any) -> np.ndarray | float:
+    return float(x) if np.ndim(x) == 0 else x
 
 
 @dataclass(frozen=True)
@@ -67,19 +90,35 @@ class _RingBase:
     #: effective thermo-optic coefficient dn_eff/dT (1/K): silicon's 1.86e-4 times ~0.95 confinement
     dn_dT: float = 1.77e-4
 
-    def _validate_common(self) -> None:
-        check_scalar("radius", self.radius, 0.0, 1e-2, low_inclusive=False)
-        check_scalar("coupler_length", self.coupler_length, 0.0, 1e-2)
-        check_scalar("loss_db_per_cm", self.loss_db_per_cm, 0.0, 1000.0)
-        check_scalar("n_eff", self.n_eff, 1.0, 5.0)
-        check_scalar("n_g", self.n_g, 1.0, 10.0)
-        check_scalar("wavelength0", self.wavelength0, 1e-7, 1e-4)
-        check_scalar("dn_dT", self.dn_dT, -1e-2, 1e-2)
+    _RANGES = {
+        "radius": (1e-7, 1e-2),
+        "coupler_length": (0.0, 1e-2),
+        "loss_db_per_cm": (0.0, 1000.0),
+        "n_eff": (1.0, 5.0),
+        "n_g": (1.0, 10.0),
+        "wavelength0": _WL_RANGE,
+        "dn_dT": (-1e-2, 1e-2),
+    }
+
+    def _validate(self, couplings: tuple[str, ...]) -> None:
+        """Check every field, store it as a float, and cache the loop constants."""
+        setf = object.__setattr__
+        for name in couplings:
+            setf(self, name, _scalar(name, getattr(self, name), 0.0, 1.0, low_inclusive=False))
+        for name, (lo, hi) in self._RANGES.items():
+            setf(self, name, _scalar(name, getattr(self, name), lo, hi))
         # Very large loss makes a == 0 and every derived figure meaningless.
         if self.round_trip_amplitude <= 0.0:
             raise ValueError(
                 f"loss_db_per_cm={self.loss_db_per_cm!r} with radius={self.radius!r} gives zero "
                 "round-trip transmission; lower the loss or the size"
+            )
+        # A lossless ring that touches no bus has loop gain 1: no linewidth, no response.
+        if self._loop_gain() >= 1.0:
+            raise ValueError(
+                f"{' and '.join(f'{c}=1' for c in couplings)} with loss_db_per_cm="
+                f"{self.loss_db_per_cm!r} leaves a lossless, uncoupled ring (loop gain 1); "
+                "couplings must be < 1 or the loss > 0"
             )
 
     # --- geometry and waveguide -------------------------------------------------------
@@ -91,7 +130,7 @@ class _RingBase:
     @property
     def alpha(self) -> float:
         """Power attenuation coefficient (1/m)."""
-        return float(db_per_cm_to_alpha(self.loss_db_per_cm))
+        return self.loss_db_per_cm * 100.0 * math.log(10.0) / 10.0
 
     @property
     def round_trip_amplitude(self) -> float:
@@ -100,28 +139,75 @@ class _RingBase:
 
     def effective_index(self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0) -> np.ndarray:
         """``n_eff(lambda, dT)`` with first-order dispersion and thermo-optic shift."""
-        wl = check_array("wavelength", wavelength, 0.0, None, low_inclusive=False)
-        dt = check_array("delta_t", delta_t)
+        wl = _wavelengths(wavelength)
+        dt = _array("delta_t", delta_t, *_DT_RANGE)
+        check_broadcast(wavelength=wl, delta_t=dt)
         lam0 = self.wavelength0
         return self.n_eff - (self.n_g - self.n_eff) * (wl - lam0) / lam0 + self.dn_dT * dt
+
+    def _cycle_coefficients(self, delta_t: Any, phase: Any) -> tuple[Any, Any]:
+        """``(p, q)`` with ``phi / (2 pi) = p / lambda + q`` (see :mod:`._ring_kernels`)."""
+        length = self.length
+        p = (self.n_g + self.dn_dT * delta_t) * length
+        q = phase / (2.0 * math.pi) - (self.n_g - self.n_eff) * length / self.wavelength0
+        return p, q
+
+    def _cycles(self, wavelength: Any, delta_t: Any, phase: Any) -> np.ndarray:
+        """Validated, broadcast round-trip phase in cycles ``phi / (2 pi)``."""
+        wl = _wavelengths(wavelength)
+        dt = _array("delta_t", delta_t, *_DT_RANGE)
+        extra = _array("phase", phase)
+        check_broadcast(wavelength=wl, delta_t=dt, phase=extra)
+        p, q = self._cycle_coefficients(dt, extra)
+        return p / wl + q
 
     def phase(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
     ) -> np.ndarray:
         """Round-trip phase ``phi = 2 pi n_eff(lambda, dT) L / lambda + phase`` (rad)."""
-        wl = check_array("wavelength", wavelength, 0.0, None, low_inclusive=False)
-        extra = check_array("phase", phase)
-        check_broadcast(wavelength=wl, delta_t=delta_t, phase=extra)
-        return 2.0 * math.pi * self.effective_index(wl, delta_t) * self.length / wl + extra
+        return 2.0 * math.pi * self._cycles(wavelength, delta_t, phase)
+
+    def _power(
+        self, wavelength: Any, delta_t: Any, phase: Any, r1: float, r2: float, drop: bool
+    ) -> Any:
+        """Through (and drop) power via the fused kernels; the hot path of every ring model."""
+        a = self.round_trip_amplitude
+        scalars = np.ndim(delta_t) == 0 and np.ndim(phase) == 0
+        if scalars and not isinstance(wavelength, str | bytes):
+            p, q = self._cycle_coefficients(
+                _scalar("delta_t", delta_t, *_DT_RANGE), _scalar("phase", phase)
+            )
+            try:
+                wl = np.asarray(wavelength, dtype=float)
+            except (TypeError, ValueError, OverflowError):
+                wl = _wavelengths(wavelength)  # raises the named error
+            flat = np.ascontiguousarray(wl).reshape(-1)
+            t = np.empty_like(flat)
+            if drop:
+                d = np.empty_like(flat)
+                ok = _k.spectra_from_wavelength(flat, p, q, a, r1, r2, t, d)
+            else:
+                ok = _k.through_from_wavelength(flat, p, q, a, r1, r2, t)
+            if not ok:
+                _wavelengths(wl)  # raises the named error
+            if drop:
+                return t.reshape(wl.shape)[()], d.reshape(wl.shape)[()]
+            return t.reshape(wl.shape)[()]
+        cyc = np.ascontiguousarray(self._cycles(wavelength, delta_t, phase))
+        flat = cyc.reshape(-1)
+        t = np.empty_like(flat)
+        if drop:
+            d = np.empty_like(flat)
+            _k.spectra_from_cycles(flat, a, r1, r2, t, d)
+            return t.reshape(cyc.shape)[()], d.reshape(cyc.shape)[()]
+        _k.through_from_cycles(flat, a, r1, r2, t)
+        return t.reshape(cyc.shape)[()]
 
     # --- spectral figures -------------------------------------------------------------
     def fsr(self, wavelength: ArrayLike | None = None) -> np.ndarray | float:
         """Free spectral range ``lambda^2 / (n_g L)`` (m), at ``wavelength0`` by default."""
-        wl = self.wavelength0 if wavelength is None else check_array(
-            "wavelength", wavelength, 0.0, None, low_inclusive=False
-        )
-        out = np.asarray(wl) ** 2 / (self.n_g * self.length)
-        return float(out) if np.ndim(out) == 0 else out
+        wl = _optional_wavelength(self, wavelength)
+        return _out(np.asarray(wl) ** 2 / (self.n_g * self.length))
 
     def _loop_gain(self) -> float:
         """Product of all round-trip field factors ``x`` (``r a`` or ``r1 r2 a``)."""
@@ -130,35 +216,39 @@ class _RingBase:
     def fwhm(self, wavelength: ArrayLike | None = None) -> np.ndarray | float:
         """Loaded linewidth ``(1 - x) lambda^2 / (pi n_g L sqrt(x))`` (m), x the loop gain.
 
-        Exact for the Airy denominator in the high-finesse limit (Bogaerts 2012, eq. 8/15).
+        High-finesse limit of the Airy linewidth ``4 arcsin((1 - x) / (2 sqrt x))`` in phase
+        (Bogaerts 2012, eq. 8/15); its relative error is about ``(pi / F)^2 / 24`` for
+        finesse ``F``, below 0.25 % when ``F >= 10``.
         """
         x = self._loop_gain()
-        wl = self.wavelength0 if wavelength is None else check_array(
-            "wavelength", wavelength, 0.0, None, low_inclusive=False
+        wl = _optional_wavelength(self, wavelength)
+        return _out(
+            (1.0 - x) * np.asarray(wl) ** 2 / (math.pi * self.n_g * self.length * math.sqrt(x))
         )
-        out = (1.0 - x) * np.asarray(wl) ** 2 / (math.pi * self.n_g * self.length * math.sqrt(x))
-        return float(out) if np.ndim(out) == 0 else out
 
     def q_loaded(self, wavelength: ArrayLike | None = None) -> np.ndarray | float:
         """Loaded quality factor ``lambda / FWHM``."""
-        wl = self.wavelength0 if wavelength is None else np.asarray(wavelength, dtype=float)
-        out = np.asarray(wl) / self.fwhm(wavelength)
-        return float(out) if np.ndim(out) == 0 else out
+        wl = _optional_wavelength(self, wavelength)
+        return _out(np.asarray(wl) / self.fwhm(wl))
 
     def q_intrinsic(self, wavelength: ArrayLike | None = None) -> np.ndarray | float:
         """Intrinsic (unloaded) Q: ``pi n_g L sqrt(a) / (lambda (1 - a))``; inf when lossless."""
         a = self.round_trip_amplitude
-        wl = self.wavelength0 if wavelength is None else check_array(
-            "wavelength", wavelength, 0.0, None, low_inclusive=False
-        )
+        wl = _optional_wavelength(self, wavelength)
         with np.errstate(divide="ignore"):
             out = math.pi * self.n_g * self.length * math.sqrt(a) / (np.asarray(wl) * (1.0 - a))
-        return float(out) if np.ndim(out) == 0 else out
+        return _out(out)
 
     def finesse(self) -> float:
         """``FSR / FWHM = pi sqrt(x) / (1 - x)`` (wavelength independent)."""
         x = self._loop_gain()
         return math.pi * math.sqrt(x) / (1.0 - x)
+
+    def _mode_constants(self, delta_t: float) -> tuple[float, float]:
+        """``(num, off)`` with resonance ``lambda_m = num / (m + off)``."""
+        num = (self.n_g + self.dn_dT * delta_t) * self.length
+        off = (self.n_g - self.n_eff) * self.length / self.wavelength0
+        return num, off
 
     def resonances(
         self, band_start: float, band_stop: float, delta_t: float = 0.0
@@ -168,26 +258,34 @@ class _RingBase:
         With first-order dispersion ``n_eff L / lambda = m`` solves in closed form:
         ``lambda_m = (n_g + dn_dT dT) L / (m + (n_g - n_eff0) L / lambda0)``.
         """
-        lo = check_scalar("band_start", band_start, 0.0, None, low_inclusive=False)
-        hi = check_scalar("band_stop", band_stop, lo, None)
-        dt = check_scalar("delta_t", delta_t)
-        num = (self.n_g + self.dn_dT * dt) * self.length
-        off = (self.n_g - self.n_eff) * self.length / self.wavelength0
-        m_lo = math.ceil(num / hi - off)
+        lo = _scalar("band_start", band_start, *_WL_RANGE)
+        hi = _scalar("band_stop", band_stop, lo, _WL_RANGE[1])
+        num, off = self._mode_constants(_scalar("delta_t", delta_t, *_DT_RANGE))
+        if num <= 0:
+            raise ValueError(f"delta_t={delta_t!r} drives the group index through zero")
+        m_lo = max(math.ceil(num / hi - off), 1)
         m_hi = math.floor(num / lo - off)
-        m = np.arange(max(m_lo, 1), m_hi + 1, dtype=float)
+        if m_hi - m_lo + 1 > _MAX_RESONANCES:
+            raise ValueError(
+                f"band [{lo!r}, {hi!r}] holds {m_hi - m_lo + 1} resonances, more than "
+                f"{_MAX_RESONANCES}; narrow the band"
+            )
+        m = np.arange(m_lo, m_hi + 1, dtype=float)
         lam = num / (m + off)
         return np.sort(lam[(lam >= lo) & (lam <= hi)])
 
     def resonance_near(self, wavelength: float, delta_t: float = 0.0) -> float:
         """The resonance wavelength closest to ``wavelength`` (m)."""
-        wl = check_scalar("wavelength", wavelength, 0.0, None, low_inclusive=False)
-        dt = check_scalar("delta_t", delta_t)
-        num = (self.n_g + self.dn_dT * dt) * self.length
-        off = (self.n_g - self.n_eff) * self.length / self.wavelength0
+        wl = _scalar("wavelength", wavelength, *_WL_RANGE)
+        num, off = self._mode_constants(_scalar("delta_t", delta_t, *_DT_RANGE))
         m0 = num / wl - off
         cands = np.array([math.floor(m0), math.ceil(m0)], dtype=float)
         cands = cands[cands >= 1]
+        if num <= 0 or cands.size == 0:
+            raise ValueError(
+                f"wavelength={wl!r} is beyond the first-order dispersion model's range "
+                "(no resonance of order >= 1 near it)"
+            )
         lam = num / (cands + off)
         return float(lam[np.argmin(np.abs(lam - wl))])
 
@@ -195,8 +293,9 @@ class _RingBase:
         self, delta_t: ArrayLike, wavelength: ArrayLike | None = None
     ) -> np.ndarray:
         """Thermal shift ``lambda dn_dT dT / n_g`` of a resonance at ``wavelength`` (m)."""
-        wl = self.wavelength0 if wavelength is None else np.asarray(wavelength, dtype=float)
-        dt = check_array("delta_t", delta_t)
+        wl = _optional_wavelength(self, wavelength)
+        dt = _array("delta_t", delta_t, *_DT_RANGE)
+        check_broadcast(wavelength=wl, delta_t=dt)
         return np.asarray(wl) * self.dn_dT * dt / self.n_g
 
     def tuned_to(self, wavelength: float) -> _RingBase:
@@ -205,7 +304,7 @@ class _RingBase:
         Solves ``n_eff(lambda) L / lambda = m`` for ``L`` with ``m`` the nearest integer to the
         current design's mode order, then ``radius = (L - 2 L_c) / (2 pi)``.
         """
-        wl = check_scalar("wavelength", wavelength, 0.0, None, low_inclusive=False)
+        wl = _scalar("wavelength", wavelength, *_WL_RANGE)
         n = float(self.effective_index(wl))
         if n <= 0:
             raise ValueError(f"wavelength={wl!r} is outside the dispersion model's validity")
@@ -226,8 +325,7 @@ class AllPassRing(_RingBase):
     r: float = 0.98
 
     def __post_init__(self) -> None:
-        check_scalar("r", self.r, 0.0, 1.0, low_inclusive=False)
-        self._validate_common()
+        self._validate(("r",))
 
     def _loop_gain(self) -> float:
         return self.r * self.round_trip_amplitude
@@ -244,9 +342,8 @@ class AllPassRing(_RingBase):
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
     ) -> np.ndarray:
         """``T = (a^2 - 2 r a cos phi + r^2) / (1 - 2 a r cos phi + (r a)^2)``."""
-        c = np.cos(self.phase(wavelength, delta_t, phase))
-        a, r = self.round_trip_amplitude, self.r
-        return (a * a - 2.0 * r * a * c + r * r) / (1.0 - 2.0 * a * r * c + (r * a) ** 2)
+        # The add-drop through port with r1 = r and no drop coupler (r2 = 1).
+        return self._power(wavelength, delta_t, phase, self.r, 1.0, drop=False)
 
     @property
     def coupling_regime(self) -> Literal["under", "critical", "over"]:
@@ -277,9 +374,9 @@ class AllPassRing(_RingBase):
         ``regime`` picks which of ``r`` and ``a`` is the larger. Other fields come from ``params``;
         the radius is then re-solved so the ring resonates at ``resonance_wavelength``.
         """
-        if regime not in ("under", "over"):
+        if not isinstance(regime, str) or regime not in ("under", "over"):
             raise ValueError(f"regime must be 'under' or 'over', got {regime!r}")
-        er_db = check_scalar("extinction_db", extinction_db, 0.0, 200.0, low_inclusive=False)
+        er_db = _scalar("extinction_db", extinction_db, 0.0, 200.0, low_inclusive=False)
         base = cls(**params).tuned_to(resonance_wavelength)
         x = _loop_gain_for_q(base, resonance_wavelength, q_loaded)
         er = 10.0 ** (er_db / 10.0)
@@ -304,9 +401,7 @@ class AddDropRing(_RingBase):
     r2: float = 0.98
 
     def __post_init__(self) -> None:
-        check_scalar("r1", self.r1, 0.0, 1.0, low_inclusive=False)
-        check_scalar("r2", self.r2, 0.0, 1.0, low_inclusive=False)
-        self._validate_common()
+        self._validate(("r1", "r2"))
 
     def _loop_gain(self) -> float:
         return self.r1 * self.r2 * self.round_trip_amplitude
@@ -339,31 +434,19 @@ class AddDropRing(_RingBase):
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
     ) -> np.ndarray:
         """``(r2^2 a^2 - 2 r1 r2 a cos phi + r1^2) / (1 - 2 r1 r2 a cos phi + (r1 r2 a)^2)``."""
-        c = np.cos(self.phase(wavelength, delta_t, phase))
-        a, r1, r2 = self.round_trip_amplitude, self.r1, self.r2
-        x = r1 * r2 * a
-        return ((r2 * a) ** 2 - 2.0 * x * c + r1 * r1) / (1.0 - 2.0 * x * c + x * x)
+        return self._power(wavelength, delta_t, phase, self.r1, self.r2, drop=False)
 
     def drop(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
     ) -> np.ndarray:
         """``(1 - r1^2)(1 - r2^2) a / (1 - 2 r1 r2 a cos phi + (r1 r2 a)^2)``."""
-        c = np.cos(self.phase(wavelength, delta_t, phase))
-        a, r1, r2 = self.round_trip_amplitude, self.r1, self.r2
-        x = r1 * r2 * a
-        return (1.0 - r1 * r1) * (1.0 - r2 * r2) * a / (1.0 - 2.0 * x * c + x * x)
+        return self.spectra(wavelength, delta_t, phase)[1]
 
     def spectra(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(through, drop)`` power responses from one phase evaluation."""
-        c = np.cos(self.phase(wavelength, delta_t, phase))
-        a, r1, r2 = self.round_trip_amplitude, self.r1, self.r2
-        x = r1 * r2 * a
-        den = 1.0 - 2.0 * x * c + x * x
-        thru = ((r2 * a) ** 2 - 2.0 * x * c + r1 * r1) / den
-        drop = (1.0 - r1 * r1) * (1.0 - r2 * r2) * a / den
-        return thru, drop
+        return self._power(wavelength, delta_t, phase, self.r1, self.r2, drop=True)
 
     @property
     def coupling_regime(self) -> Literal["under", "critical", "over"]:
@@ -416,9 +499,15 @@ def _loop_gain_for_q(ring: _RingBase, wavelength: float, q_loaded: float) -> flo
     """Invert ``FWHM = (1 - x) lambda^2 / (pi n_g L sqrt(x))`` for the loop gain ``x`` at Q.
 
     With ``c = pi n_g L / (Q lambda)`` (= FWHM pi n_g L / lambda^2) and ``s = sqrt(x)``:
-    ``s^2 + c s - 1 = 0`` so ``s = (-c + sqrt(c^2 + 4)) / 2``.
+    ``s^2 + c s - 1 = 0`` so ``s = 2 / (c + sqrt(c^2 + 4))`` (the cancellation-free root).
     """
-    q = check_scalar("q_loaded", q_loaded, 1.0, 1e9, low_inclusive=False)
+    q = _scalar("q_loaded", q_loaded, 1.0, 1e9, low_inclusive=False)
     c = math.pi * ring.n_g * ring.length / (q * wavelength)
-    s = (-c + math.sqrt(c * c + 4.0)) / 2.0
-    return s * s
+    s = 2.0 / (c + math.sqrt(c * c + 4.0))
+    x = s * s
+    if not 0.0 < x < 1.0:
+        raise ValueError(
+            f"q_loaded={q!r} is not resolvable for a ring of round-trip length {ring.length!r} m "
+            "(loop gain rounds to 1); lower q_loaded"
+        )
+    return x
