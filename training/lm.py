@@ -1,0 +1,213 @@
+"""Train the character-level Transformer by backpropagation, DFA, micro-DFA or a photonic core.
+
+One function, :func:`train_lm`, used by the ``photonic-dfa lm`` command and by every point of
+the scaling grid. Learning rate: linear warm-up, then cosine decay to ``min_lr_ratio * lr``.
+Evaluation uses a fixed set of validation windows drawn once from the seed, so every eval
+of a run (and every run with that seed) sees the same text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from photonic_dfa.atomic import load_npz_checked, save_npz_checked, write_json
+from photonic_dfa.validation import check_int, check_scalar
+
+from .adamw import AdamW, AdamWConfig
+from .corpus import CharCorpus
+from .lm_feedback import DFAFeedback, MatVecCore
+from .transformer import Transformer, TransformerConfig
+
+__all__ = ["LMConfig", "PRESETS", "METHODS", "train_lm", "lr_at", "save_checkpoint",
+           "load_checkpoint", "CHECKPOINT_KIND", "CHECKPOINT_VERSION"]
+
+METHODS = ("bp", "dfa", "dfa-micro", "photonic")
+CHECKPOINT_KIND = "photonic-dfa-char-transformer"
+CHECKPOINT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LMConfig:
+    """Model shape, optimiser and schedule of one training run."""
+
+    method: str = "bp"
+    d_model: int = 128
+    n_layers: int = 4
+    n_heads: int = 4
+    context: int = 128
+    batch_size: int = 32
+    steps: int = 2000
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.1
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.99
+    grad_clip: float = 1.0
+    eval_interval: int = 250
+    eval_batches: int = 8
+    final_eval_batches: int = 64
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        for name in ("d_model", "n_layers", "n_heads", "context", "batch_size", "steps",
+                     "eval_interval", "eval_batches", "final_eval_batches"):
+            check_int(name, getattr(self, name), 1)
+        check_int("warmup_steps", self.warmup_steps, 0)
+        check_int("seed", self.seed, 0)
+        check_scalar("lr", self.lr, 0.0, 1.0, low_inclusive=False)
+        check_scalar("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
+        AdamWConfig(self.beta1, self.beta2, 1e-8, self.weight_decay, self.grad_clip)
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"d_model must be a multiple of n_heads={self.n_heads}, got {self.d_model}")
+
+    @property
+    def tokens(self) -> int:
+        """Training tokens D = steps x batch x context."""
+        return self.steps * self.batch_size * self.context
+
+    def model_config(self, vocab_size: int) -> TransformerConfig:
+        return TransformerConfig(vocab_size=vocab_size, context=self.context, d_model=self.d_model,
+                                 n_layers=self.n_layers, n_heads=self.n_heads)
+
+    def replace(self, **changes: Any) -> LMConfig:
+        return dataclasses.replace(self, **changes)
+
+
+PRESETS: dict[str, LMConfig] = {
+    # ~0.1 M non-embedding parameters, ~1 M tokens: a few minutes on two cores
+    "quick": LMConfig(d_model=64, n_layers=2, n_heads=4, context=64, batch_size=32, steps=600,
+                      lr=3e-3, warmup_steps=50, eval_interval=100),
+    # ~0.8 M non-embedding parameters, ~8 M tokens: under half an hour on two cores
+    "default": LMConfig(d_model=128, n_layers=4, n_heads=4, context=128, batch_size=32,
+                        steps=2000, lr=2e-3, warmup_steps=100, eval_interval=250),
+}
+
+
+def lr_at(step: int, cfg: LMConfig) -> float:
+    """Linear warm-up over ``warmup_steps``, then cosine decay to ``min_lr_ratio * lr``."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    span = max(1, cfg.steps - cfg.warmup_steps)
+    frac = min(1.0, (step - cfg.warmup_steps) / span)
+    floor = cfg.lr * cfg.min_lr_ratio
+    return floor + 0.5 * (cfg.lr - floor) * (1.0 + math.cos(math.pi * frac))
+
+
+def _eval_loss(model: Transformer, batches: Sequence[tuple[np.ndarray, np.ndarray]]) -> float:
+    return float(np.mean([model.loss(x, y) for x, y in batches]))
+
+
+def save_checkpoint(path: str | os.PathLike, model: Transformer, vocab: str,
+                    meta: dict[str, Any]) -> Path:
+    full = {"model": model.config.to_dict(), "vocab": vocab, **meta}
+    return save_npz_checked(path, model.params, full, CHECKPOINT_KIND, CHECKPOINT_VERSION)
+
+
+def load_checkpoint(path: str | os.PathLike) -> tuple[Transformer, str, dict[str, Any]]:
+    """Return ``(model, vocab, meta)``; damage raises ``CorruptFileError``."""
+    arrays, meta = load_npz_checked(path, CHECKPOINT_KIND, CHECKPOINT_VERSION)
+    model = Transformer(TransformerConfig(**meta["model"]), params=arrays)
+    return model, meta["vocab"], meta
+
+
+def train_lm(
+    corpus: CharCorpus,
+    cfg: LMConfig,
+    out_dir: str | os.PathLike | None = None,
+    core: MatVecCore | None = None,
+    eval_steps: Sequence[int] | None = None,
+    log: Callable[[str], None] | None = print,
+) -> dict[str, Any]:
+    """Train one model; return a JSON-serialisable summary with the validation-loss history.
+
+    ``method="photonic"`` is macro DFA whose feedback product runs on ``core`` (required).
+    ``eval_steps`` (numbers of completed steps) overrides ``eval_interval``; the last step
+    is always evaluated on ``final_eval_batches`` batches. With ``out_dir``, ``metrics.json``
+    is rewritten at each evaluation and ``checkpoint.npz`` saved at the end.
+    """
+    if cfg.method == "photonic" and core is None:
+        raise ValueError("method 'photonic' needs a core with program(B) and matvec(X)")
+    seeds = np.random.SeedSequence(cfg.seed).spawn(4)
+    init_rng, data_rng, fb_rng, val_rng = (np.random.default_rng(s) for s in seeds)
+    mcfg = cfg.model_config(corpus.vocab_size)
+    model = Transformer(mcfg, rng=init_rng)
+    feedback = None
+    if cfg.method != "bp":
+        feedback = DFAFeedback(corpus.vocab_size, cfg.d_model, cfg.n_layers,
+                               "micro" if cfg.method == "dfa-micro" else "macro", fb_rng,
+                               core=core if cfg.method == "photonic" else None)
+    opt = AdamW(model.params, AdamWConfig(cfg.beta1, cfg.beta2, 1e-8, cfg.weight_decay,
+                                          cfg.grad_clip))
+    val_batches = [corpus.get_batch("val", cfg.batch_size, cfg.context, val_rng)
+                   for _ in range(cfg.final_eval_batches)]
+    if eval_steps is None:
+        eval_at = set(range(0, cfg.steps, cfg.eval_interval))
+    else:
+        eval_at = {int(s) for s in eval_steps if 0 <= int(s) < cfg.steps}
+    tokens_per_step = cfg.batch_size * cfg.context
+    out = Path(out_dir) if out_dir is not None else None
+    summary: dict[str, Any] = {
+        "config": dataclasses.asdict(cfg),
+        "vocab_size": corpus.vocab_size,
+        "n_params": mcfg.n_params,
+        "non_embedding_params": mcfg.non_embedding_params,
+        "tokens": cfg.tokens,
+        "compute_6ND": 6.0 * mcfg.non_embedding_params * cfg.tokens,
+        "history": [],
+    }
+
+    def record(step: int, train_loss: float | None, n_batches: int, elapsed: float) -> None:
+        val = _eval_loss(model, val_batches[:n_batches])
+        tokens = step * tokens_per_step
+        row = {"step": step, "tokens": tokens, "compute": 6.0 * mcfg.non_embedding_params * tokens,
+               "train_loss": train_loss, "val_loss": val, "elapsed": elapsed}
+        summary["history"].append(row)
+        if log is not None:
+            rate = tokens / elapsed if elapsed > 0 else 0.0
+            tl = "  -   " if train_loss is None else f"{train_loss:.4f}"
+            log(f"[{cfg.method}] step {step:6d}  tokens {tokens:10d}  train {tl}  "
+                f"val {val:.4f}  {rate:8.0f} tok/s  {elapsed:7.1f} s")
+        if out is not None:
+            write_json(out / "metrics.json", summary)
+
+    t0 = time.perf_counter()
+    train_time = 0.0
+    ema: float | None = None  # smoothed training loss
+    for step in range(cfg.steps):
+        if step in eval_at:
+            record(step, ema, cfg.eval_batches, train_time)
+        ts = time.perf_counter()
+        x, y = corpus.get_batch("train", cfg.batch_size, cfg.context, data_rng)
+        loss, grads = model.loss_and_grads(x, y, feedback)
+        opt.step(model.params, grads, lr_at(step, cfg))
+        train_time += time.perf_counter() - ts
+        ema = loss if ema is None else 0.95 * ema + 0.05 * loss
+    record(cfg.steps, ema, cfg.final_eval_batches, train_time)
+    final = summary["history"][-1]
+    summary |= {
+        "final_val_loss": final["val_loss"],
+        "final_train_loss": ema,
+        "train_seconds": train_time,
+        "wall_seconds": time.perf_counter() - t0,
+        "tokens_per_second": cfg.tokens / train_time if train_time > 0 else 0.0,
+    }
+    if out is not None:
+        save_checkpoint(out / "checkpoint.npz", model, corpus.vocab,
+                        {"method": cfg.method, "step": cfg.steps, "val_loss": final["val_loss"],
+                         "train_config": dataclasses.asdict(cfg)})
+        write_json(out / "metrics.json", summary)
+    return json.loads(json.dumps(summary))
