@@ -61,6 +61,12 @@ class _Encoder(ABC):
     def _voltage_unchecked(self, t: np.ndarray) -> np.ndarray:
         """Drive voltage on the operating branch for transmissions already in range."""
 
+    def _check_modulation(self) -> None:
+        lo, hi = self.transmission_range
+        if not hi > lo * (1.0 + 1e-9):
+            raise ValueError(f"drive_swing={self._swing!r} V moves the transmission by less "
+                             "than 1e-9 relative; no usable modulation")
+
     @property
     def transmission_range(self) -> tuple[float, float]:
         """(T_min, T_max) over the drive range ``[0, drive_swing]``."""
@@ -159,6 +165,7 @@ class MachZehnderModulator(_Encoder):
         s(self, "drive_swing",
           optional_scalar("drive_swing", self.drive_swing, 0.0, 1e4, low_inclusive=False))
         s(self, "_k", _branch(self._phase(0.0), self._phase(self._swing), "MachZehnderModulator"))
+        self._check_modulation()
 
     @property
     def _swing(self) -> float:
@@ -250,10 +257,7 @@ class RingModulator(_Encoder):
         s(self, "insertion_loss_db",
           scalar("insertion_loss_db", self.insertion_loss_db, 0.0, 40.0))
         s(self, "_k", _branch(self._phase(0.0), self._phase(self.drive_swing), "RingModulator"))
-        lo, hi = self.transmission_range
-        if not hi > lo * (1.0 + 1e-9):
-            raise ValueError(f"drive_swing={self.drive_swing!r} V moves the transmission by "
-                             "less than 1e-9 relative; no usable modulation")
+        self._check_modulation()
 
     @property
     def _il(self) -> float:
@@ -274,7 +278,8 @@ class RingModulator(_Encoder):
 
     @property
     def fwhm(self) -> float:
-        """Full width at half depth of the resonance in m:
+        """Full width at half maximum of the resonance dip in m (where
+        ``T = IL (T_min/IL + 1) / 2``, exact for the Airy form):
         ``(2 FSR / pi) arcsin((1 - r a) / (2 sqrt(r a)))``."""
         ra = self.round_trip_amplitude * self.self_coupling
         arg = min(1.0, (1.0 - ra) / (2.0 * np.sqrt(ra)))

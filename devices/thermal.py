@@ -156,7 +156,8 @@ class Heater:
         return temps, temps[-1].copy()
 
     def _power(self, power: ArrayLike) -> np.ndarray:
-        return array("power", power, 0.0, self.max_power)
+        # 1e-12 relative slack: power(max_voltage) may round just above max_power
+        return array("power", power, 0.0, self.max_power * (1.0 + 1e-12))
 
 
 @dataclass(frozen=True, eq=False)
