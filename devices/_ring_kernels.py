@@ -75,15 +75,15 @@ def sin2_half_cycle(t: float) -> float:
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def through_from_wavelength(wl: np.ndarray, p: float, q: float, a: float, r1: float,
-                            r2: float, out: np.ndarray) -> bool:
-    """Through power at each wavelength into ``out``; False if a wavelength is not finite > 0."""
+                            r2: float, lo: float, hi: float, out: np.ndarray) -> bool:
+    """Through power at each wavelength into ``out``; False if any is outside [lo, hi] or NaN."""
     x4 = 4.0 * r1 * r2 * a
     num0 = (r2 * a - r1) ** 2
     den0 = (1.0 - r1 * r2 * a) ** 2
     ok = True
     for i in range(wl.shape[0]):
         w = wl[i]
-        ok &= (w > 0.0) & (w < np.inf)
+        ok &= (w >= lo) & (w <= hi)
         xs = x4 * sin2_half_cycle(p / w + q)
         out[i] = (num0 + xs) * (1.0 / (den0 + xs))
     return ok
@@ -91,8 +91,9 @@ def through_from_wavelength(wl: np.ndarray, p: float, q: float, a: float, r1: fl
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def spectra_from_wavelength(wl: np.ndarray, p: float, q: float, a: float, r1: float,
-                            r2: float, thru: np.ndarray, drop: np.ndarray) -> bool:
-    """Through and drop powers at each wavelength; False if a wavelength is not finite > 0."""
+                            r2: float, lo: float, hi: float, thru: np.ndarray,
+                            drop: np.ndarray) -> bool:
+    """Through and drop powers at each wavelength; False if any is outside [lo, hi] or NaN."""
     x4 = 4.0 * r1 * r2 * a
     num0 = (r2 * a - r1) ** 2
     den0 = (1.0 - r1 * r2 * a) ** 2
@@ -100,7 +101,7 @@ def spectra_from_wavelength(wl: np.ndarray, p: float, q: float, a: float, r1: fl
     ok = True
     for i in range(wl.shape[0]):
         w = wl[i]
-        ok &= (w > 0.0) & (w < np.inf)
+        ok &= (w >= lo) & (w <= hi)
         xs = x4 * sin2_half_cycle(p / w + q)
         inv = 1.0 / (den0 + xs)
         thru[i] = (num0 + xs) * inv

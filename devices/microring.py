@@ -17,7 +17,8 @@ Their squared magnitudes are the power formulas of DESIGN.md.
 Every response broadcasts over ``wavelength``, ``delta_t`` (temperature offset, K) and
 ``phase`` (extra round-trip phase, rad) with numpy rules. The power responses run in a fused
 numba kernel (:mod:`._ring_kernels`); with scalar ``delta_t`` and ``phase`` the wavelengths are
-validated inside the same pass.
+validated inside the same pass. Wavelengths must lie in [100 nm, 100 um] and temperature offsets
+in [-1000, 1000] K.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ __all__ = [
 #: Komma et al., Appl. Phys. Lett. 101, 041905 (2012): 1.86e-4 /K.
 SILICON_DN_DT = 1.86e-4
 
-#: Wavelengths accepted where one is a design target or a band edge (m): 100 nm to 100 um.
+#: Wavelengths accepted anywhere (m): 100 nm to 100 um.
 _WL_RANGE = (1e-7, 1e-4)
 #: Temperature offsets accepted (K); far beyond any silicon device's life.
 _DT_RANGE = (-1000.0, 1000.0)
@@ -66,7 +67,7 @@ def alpha_to_db_per_cm(alpha: ArrayLike) -> np.ndarray:
 
 
 def _wavelengths(value: Any) -> np.ndarray:
-    return _array("wavelength", value, 0.0, None, low_inclusive=False)
+    return _array("wavelength", value, *_WL_RANGE)
 
 
 def _optional_wavelength(ring: _RingBase, value: Any) -> np.ndarray | float:
@@ -185,9 +186,9 @@ class _RingBase:
             t = np.empty_like(flat)
             if drop:
                 d = np.empty_like(flat)
-                ok = _k.spectra_from_wavelength(flat, p, q, a, r1, r2, t, d)
+                ok = _k.spectra_from_wavelength(flat, p, q, a, r1, r2, *_WL_RANGE, t, d)
             else:
-                ok = _k.through_from_wavelength(flat, p, q, a, r1, r2, t)
+                ok = _k.through_from_wavelength(flat, p, q, a, r1, r2, *_WL_RANGE, t)
             if not ok:
                 _wavelengths(wl)  # raises the named error
             if drop:
