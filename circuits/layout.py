@@ -46,7 +46,7 @@ import math
 import tempfile
 import warnings
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -118,6 +118,8 @@ class LayoutRules:
     heater_width: float = 2e-6
     #: separation of the two heater ends where the arc is opened for its leads
     heater_opening: float = 3e-6
+    #: HEATER-to-HEATER spacing between different nodes (via inside a ring to its arc)
+    heater_spacing: float = 2e-6
     via_size: float = 4e-6
     metal_width: float = 4e-6
     metal_spacing: float = 4e-6
@@ -131,10 +133,22 @@ class LayoutRules:
     pad_opening_inset: float = 3e-6
     label_size: float = 2e-6
     bank_spacing: float = 100e-6
+    #: where the heater via stacks go: "outside" each ring (between rings), "inside" it
+    #: (for tight pitches), or "auto" (outside when the pitch allows, else inside)
+    contacts: str = "auto"
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            check_scalar(f.name, getattr(self, f.name), 1e-9, 1e-2)
+        for name in _NUMERIC_RULES:
+            check_scalar(name, getattr(self, name), 1e-9, 1e-2)
+        if self.contacts not in ("auto", "outside", "inside"):
+            raise ValueError(
+                f"contacts must be 'auto', 'outside' or 'inside', got {self.contacts!r}"
+            )
+        if self.heater_opening < self.heater_spacing:
+            raise ValueError(
+                f"heater_opening={self.heater_opening!r} must be at least "
+                f"heater_spacing={self.heater_spacing!r}"
+            )
         if round(self.waveguide_width * _NM) % 2:
             raise ValueError(
                 f"waveguide_width={self.waveguide_width!r} must be an even number of nm so the "
@@ -151,8 +165,12 @@ class LayoutRules:
             )
 
     def nm(self) -> tuple[int, ...]:
-        """All rules on the 1 nm grid, in field order (hashable cell parameter)."""
-        return tuple(round(v * _NM) for v in astuple(self))
+        """The numeric rules on the 1 nm grid, in field order (hashable cell parameter)."""
+        return tuple(round(getattr(self, name) * _NM) for name in _NUMERIC_RULES)
+
+
+_RULE_FIELDS = tuple(f.name for f in fields(LayoutRules))
+_NUMERIC_RULES = tuple(name for name in _RULE_FIELDS if name != "contacts")
 
 
 @dataclass(frozen=True)
@@ -177,7 +195,10 @@ class BankPlan:
 
     rings: tuple[RingPlacement, ...]
     ring_pitch: float
+    #: "ring_pitch" or "bus_length" (taken from the bank) or "layout" (chosen here)
     pitch_source: str
+    #: "outside" or "inside": where the heater via stacks were put
+    contacts: str
     rules: LayoutRules
 
     def as_dict(self) -> dict[str, Any]:
@@ -185,6 +206,7 @@ class BankPlan:
         return {
             "ring_pitch": self.ring_pitch,
             "pitch_source": self.pitch_source,
+            "contacts": self.contacts,
             "rings": [
                 {f.name: getattr(r, f.name) for f in fields(r)} for r in self.rings
             ],
@@ -193,37 +215,85 @@ class BankPlan:
 
 
 # --- planning (pure numbers, no gdsfactory) ---------------------------------------------
-def _contact_extent_nm(r: dict[str, int], radius: int, lc: int) -> tuple[int, int]:
-    """(left, right) extent from the ring centre of a ring, its heater and via column (nm)."""
+def _inside_via_offset(r: dict[str, int], radius: int) -> int | None:
+    """x of the via column from the right arc centre when the vias sit inside the ring.
+
+    The outer corner of each via (``h + via`` from the axis) keeps ``heater_spacing`` from
+    the heater arc's inner edge; ``None`` when the via does not fit.
+    """
+    v, h = r["via_size"], r["heater_opening"] // 2
+    free = radius - r["heater_width"] // 2 - r["heater_spacing"]
+    if free <= h + v:
+        return None
+    x = int(math.floor(math.sqrt(free * free - (h + v) ** 2))) - (v - v // 2)
+    return x if x - v // 2 >= -radius // 2 else None
+
+
+def _contact_extent_nm(r: dict[str, int], radius: int, lc: int, mode: str
+                       ) -> tuple[int, int]:
+    """(left, right) extent from the ring centre of a ring, its heater and vias (nm)."""
     wh_out = r["heater_width"] - r["heater_width"] // 2
     left = lc // 2 + radius + wh_out
-    x_via = (lc - lc // 2) + radius + wh_out + r["via_size"] // 2
-    return left, x_via + max(r["via_size"], r["metal_width"]) // 2 + 1
+    right = (lc - lc // 2) + radius + wh_out
+    if mode == "outside":
+        right += r["via_size"] // 2 + max(r["via_size"], r["metal_width"]) // 2 + 1
+    return left, right
 
 
 def _rules_dict(rules_nm: tuple[int, ...]) -> dict[str, int]:
-    return dict(zip((f.name for f in fields(LayoutRules)), rules_nm, strict=True))
+    return dict(zip(_NUMERIC_RULES, rules_nm, strict=True))
 
 
-def minimum_pitch(bank: _Bank, rules: LayoutRules = LayoutRules()) -> float:
-    """Smallest ring pitch (m) that fits each ring, its heater contacts and a clearance."""
-    r = _rules_dict(rules.nm())
-    ext = [
-        _contact_extent_nm(r, round(ring.radius * _NM), round(ring.coupler_length * _NM))
-        for ring in bank.rings
-    ]
-    need = max(
+def _pitch_nm(r: dict[str, int], rings: Sequence[_Ring], mode: str) -> int:
+    ext = [_contact_extent_nm(r, round(g.radius * _NM), round(g.coupler_length * _NM), mode)
+           for g in rings]
+    return max(
         (ext[k][1] + r["clearance"] + ext[k + 1][0] for k in range(len(ext) - 1)),
         default=ext[0][0] + ext[0][1] + r["clearance"],
     )
-    return need / _NM
+
+
+def minimum_pitch(bank: _Bank, rules: LayoutRules = LayoutRules()) -> float:
+    """Smallest ring pitch (m) for the rings, heaters and contacts, with ``clearance``.
+
+    With ``contacts="auto"`` the smaller of the outside and (where the vias fit) inside
+    arrangements.
+    """
+    r = _rules_dict(rules.nm())
+    return min(_pitch_nm(r, bank.rings, m) for m in _modes(r, bank.rings, rules)) / _NM
+
+
+def _modes(r: dict[str, int], rings: Sequence[_Ring], rules: LayoutRules) -> list[str]:
+    inside_ok = all(_inside_via_offset(r, round(g.radius * _NM)) is not None for g in rings)
+    if rules.contacts == "inside" and not inside_ok:
+        small = min(g.radius for g in rings)
+        raise ValueError(
+            f"contacts='inside' but the via stacks do not fit inside a ring of radius {small!r}"
+        )
+    if rules.contacts == "auto":
+        return ["outside", "inside"] if inside_ok else ["outside"]
+    return [rules.contacts]
+
+
+def _bank_pitch(bank: _Bank) -> tuple[float | None, str]:
+    """The pitch the simulation assumed, and where it came from."""
+    pitch = getattr(bank, "ring_pitch", None)
+    if pitch is not None:
+        return check_scalar("ring_pitch", pitch, 0.0, 1e-2, low_inclusive=False), "ring_pitch"
+    bus = getattr(bank, "bus_length", None)
+    if bus:  # straight buses: the bus segment between two rings is the pitch
+        return check_scalar("bus_length", bus, 0.0, 1e-2, low_inclusive=False), "bus_length"
+    return None, "layout"
 
 
 def plan_bank(bank: _Bank, rules: LayoutRules = LayoutRules()) -> BankPlan:
     """Place the bank's rings on the grid and choose each coupler gap from ``r1``/``r2``.
 
     Ring ``k`` sits at ``x = k * pitch``; its centre is ``w + gap_through + R`` above the
-    through-bus centreline (edge-to-edge gap ``gap_through``).
+    through-bus centreline (edge-to-edge gap ``gap_through``). The pitch is the bank's
+    ``ring_pitch`` if it has one, else its ``bus_length`` when positive (with straight
+    buses the segment between two couplers is the pitch, as ``WeightBank.design`` sets
+    it), else the smallest pitch the layout rules allow, rounded up to 1 um.
     """
     rings = tuple(bank.rings)
     wls = tuple(float(w) for w in bank.channel_wavelengths)
@@ -247,27 +317,29 @@ def plan_bank(bank: _Bank, rules: LayoutRules = LayoutRules()) -> BankPlan:
     r = _rules_dict(rules.nm())
     heater_reach = r["heater_opening"] // 2 + r["heater_width"]
     for k, rad in enumerate(radius):
-        # The lead must overlap the heater arc across its full width at the opening.
+        # An outside lead must overlap the heater arc across its full width at the opening.
         if 2 * rad * _NM * r["heater_width"] <= heater_reach**2:
             raise ValueError(
                 f"ring {k} radius={rad!r} is too small for the heater contact (needs radius > "
                 f"{heater_reach**2 / (2 * r['heater_width']) / _NM:.3g} m with these rules)"
             )
-    need = minimum_pitch(bank, rules)
-    bank_pitch = getattr(bank, "ring_pitch", None)
+    modes = _modes(r, rings, rules)
+    need = {m: _pitch_nm(r, rings, m) for m in modes}
+    bank_pitch, source = _bank_pitch(bank)
     if bank_pitch is not None:
-        pitch = check_scalar("ring_pitch", bank_pitch, 0.0, 1e-2, low_inclusive=False)
-        if len(rings) > 1 and round(pitch * _NM) < round(need * _NM):
+        pitch_nm = round(bank_pitch * _NM)
+        fits = [m for m in modes if len(rings) == 1 or pitch_nm >= need[m]]
+        if not fits:
             raise ValueError(
-                f"ring_pitch={pitch!r} of the bank is below the {need!r} m the rings, heaters "
-                "and contacts need with these layout rules; widen the bank's pitch (it also "
-                "sets the simulated thermal crosstalk) or shrink the rules"
+                f"the bank's {source}={bank_pitch!r} m is below the "
+                f"{min(need.values()) / _NM!r} m its rings, heaters and contacts need with "
+                "these layout rules; widen the bank's pitch (it also sets the simulated "
+                "thermal crosstalk) or shrink the rules"
             )
-        source = "bank"
+        mode = fits[0]
     else:
-        pitch = math.ceil(need * 1e6 - 1e-9) * 1e-6
-        source = "layout"
-    pitch_nm = round(pitch * _NM)
+        mode = modes[0]
+        pitch_nm = math.ceil(need[mode] / 1000) * 1000
     w = r["waveguide_width"]
     placements = []
     for k, ring in enumerate(rings):
@@ -286,7 +358,7 @@ def plan_bank(bank: _Bank, rules: LayoutRules = LayoutRules()) -> BankPlan:
                 gap_drop_from_model=bool(ok2[k]),
             )
         )
-    return BankPlan(tuple(placements), pitch_nm / _NM, source, rules)
+    return BankPlan(tuple(placements), pitch_nm / _NM, source, mode, rules)
 
 
 def _spec(plan: BankPlan) -> tuple[Any, ...]:
@@ -301,7 +373,7 @@ def _spec(plan: BankPlan) -> tuple[Any, ...]:
         )
         for p in plan.rings
     )
-    return (plan.rules.nm(), round(plan.ring_pitch * _NM), rings)
+    return (plan.rules.nm(), round(plan.ring_pitch * _NM), plan.contacts, rings)
 
 
 # --- geometry helpers (integer nm) ------------------------------------------------------
@@ -354,7 +426,7 @@ def _activate_pdk() -> None:
 @gf.cell(basename="weight_bank_body")
 def _bank_body(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool) -> gf.Component:
     """Drawn bank for a :func:`_spec`: waveguides, heaters, vias, traces, pads, text."""
-    rules_nm, pitch, rings = spec
+    rules_nm, pitch, contacts, rings = spec
     r = _rules_dict(rules_nm)
     w = r["waveguide_width"]
     c = gf.Component()
@@ -362,7 +434,7 @@ def _bank_body(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool) ->
     xc = [k * pitch for k in range(n)]
     yc = [w + g1 + rad for rad, _, g1, _, _ in rings]
     yd = [yc[k] + rings[k][0] + w + rings[k][3] for k in range(n)]
-    ext = [_contact_extent_nm(r, rad, lc) for rad, lc, *_ in rings]
+    ext = [_contact_extent_nm(r, rad, lc, contacts) for rad, lc, *_ in rings]
     x_left = xc[0] - ext[0][0] - r["bus_extension"]
     x_right = xc[-1] + (ext[-1][1] if heater else ext[-1][0]) + r["bus_extension"]
 
@@ -386,6 +458,7 @@ def _bank_body(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool) ->
     _insert(c, "WG", wg)
     c.info["n_rings"] = n
     c.info["ring_pitch_um"] = _um(pitch)
+    c.info["contacts"] = contacts
     c.info["ring_radius_um"] = [_um(rad) for rad, *_ in rings]
     c.info["ring_center_um"] = [[_um(x), _um(y)] for x, y in zip(xc, yc)]
     c.info["gap_through_nm"] = [g1 for _, _, g1, _, _ in rings]
@@ -402,10 +475,13 @@ def _bank_body(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool) ->
     y_bottom = -(w // 2)
     if labels:
         size = _um(r["label_size"])
-        for k, (*_, wl_pm) in enumerate(rings):
+        for k, (rad, lc, *_, wl_pm) in enumerate(rings):
+            # Inside contacts run a trace down near the ring centre: label left of it.
+            x_label = xc[k] if contacts == "outside" else (
+                xc[k] + lc - lc // 2 + int(_inside_via_offset(r, rad)) - pitch // 2)
             ref = c << gf.components.text(text=f"ch{k}\n{wl_pm / 1000:.2f}", size=size,
                                           justify="center", layer=LAYERS["TEXT"])
-            ref.move((_um(xc[k]) - ref.dbbox().center().x, _um(-w) - size - ref.dbbox().top))
+            ref.move((_um(x_label) - ref.dbbox().center().x, _um(-w) - size - ref.dbbox().top))
             y_bottom = min(y_bottom, round(ref.dbbox().bottom * 1000))
             c.add_label(f"ch{k} {wl_pm / 1000:.3f} nm", position=(_um(xc[k]), _um(yc[k])),
                         layer=LAYERS["TEXT"])
@@ -420,10 +496,14 @@ def _bank_body(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool) ->
             xl, xr = xc[k] - lc // 2, xc[k] + lc - lc // 2
             arc = _annulus(xl, xr, yc[k], rad, wh)
             arc -= kdb.Region(_box(xr, yc[k] - h, xr + rad + 2 * wh, yc[k] + h))
-            x_via = xr + rad + wh - wh // 2 + v // 2
-            inner = xr + rad - wh // 2
-            arc.insert(_box(inner, yc[k] + h, x_via, yc[k] + h + wh))
-            arc.insert(_box(inner, yc[k] - h - wh, x_via, yc[k] - h))
+            if contacts == "outside":
+                x_via = xr + rad + wh - wh // 2 + v // 2
+                lead = (xr + rad - wh // 2, x_via)
+            else:
+                x_via = xr + int(_inside_via_offset(r, rad))
+                lead = (x_via, xr + rad)
+            arc.insert(_box(lead[0], yc[k] + h, lead[1], yc[k] + h + wh))
+            arc.insert(_box(lead[0], yc[k] - h - wh, lead[1], yc[k] - h))
             _insert(c, "HEATER", arc.merged())
             upper.append((x_via, yc[k] + h + v // 2))
             lower.append((x_via, yc[k] - h - (v - v // 2)))
@@ -620,31 +700,47 @@ def _layer_paths(component: gf.Component) -> dict[str, list[Any]]:
     return out
 
 
-def preview_png(design: Any, path: str | Path, dpi: int = 160) -> Path:
+def _fontsize(ax: Any, width_um: float, chars: int, dpi: float, cap: float) -> float:
+    """Font size (pt) at which ``chars`` characters span about ``width_um`` on ``ax``."""
+    x0, x1 = ax.get_xlim()
+    px_per_um = ax.get_window_extent().width / max(x1 - x0, 1e-12)
+    return float(min(cap, width_um * px_per_um / (0.62 * max(chars, 1)) * 72.0 / dpi))
+
+
+def preview_png(design: Any, path: str | Path, dpi: int = 160, zoom_rings: int = 6) -> Path:
     """Render the layout's polygons with matplotlib (headless Agg) to a PNG, atomically.
 
-    Two panels: the whole component with its port names, and a zoom on the rings.
+    Two panels: the whole component with its port names, and a zoom on the first
+    ``zoom_rings`` rings with their drawn radius and through/drop gaps.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import PathPatch
 
     component = _as_component(design)
+    info = dict(component.info)
     paths = _layer_paths(component)
     bbox = component.dbbox()
-    wg_paths = paths.get("WG", [])
-    if wg_paths:
-        ext = np.concatenate([p.vertices for p in wg_paths])
-        zoom = (ext[:, 0].min(), ext[:, 0].max(), ext[:, 1].min(), ext[:, 1].max())
-    else:
-        zoom = (bbox.left, bbox.right, bbox.bottom, bbox.top)
-    zw, zh = zoom[1] - zoom[0], zoom[3] - zoom[2]
+    wg = [p.vertices for p in paths.get("WG", [])]
+    ext = np.concatenate(wg) if wg else np.array([[bbox.left, bbox.bottom],
+                                                   [bbox.right, bbox.top]])
+    zy0, zy1 = ext[:, 1].min(), ext[:, 1].max()
+    zh = zy1 - zy0
+    zy0 -= 0.55 * zh + 2.0  # room for the channel labels under the through bus
+    zy1 += 0.1 * zh + 2.0
+    zx0 = ext[:, 0].min() - 0.12 * zh - 8.0
+    zx1 = ext[:, 0].max() + 0.12 * zh + 8.0
+    centres = info.get("ring_center_um", [])
+    if len(centres) > zoom_rings:
+        zx1 = centres[zoom_rings - 1][0] + 0.6 * info["ring_pitch_um"]
+    zx1 = min(zx1, zx0 + 10.0 * (zy1 - zy0))
     aspect_full = bbox.height() / max(bbox.width(), 1e-9)
-    aspect_zoom = (zh + 0.5 * zh + 20) / max(zw + 20, 1e-9)
+    aspect_zoom = (zy1 - zy0) / max(zx1 - zx0, 1e-9)
     width_in = 13.0
-    fig = Figure(figsize=(width_in, width_in * (aspect_full + aspect_zoom) * 0.95 + 1.2))
+    fig = Figure(figsize=(width_in, width_in * (aspect_full + aspect_zoom) * 0.92 + 1.6),
+                 dpi=dpi)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(2, 1, height_ratios=[max(aspect_full, 0.05), max(aspect_zoom, 0.05)])
+    axes = fig.subplots(2, 1, height_ratios=[aspect_full, aspect_zoom])
     for ax in axes:
         for name, colour, alpha in _STYLE:
             for p in paths.get(name, []):
@@ -656,36 +752,44 @@ def preview_png(design: Any, path: str | Path, dpi: int = 160) -> Path:
     m = 0.03 * max(bbox.width(), bbox.height())
     axes[0].set_xlim(bbox.left - m, bbox.right + m)
     axes[0].set_ylim(bbox.bottom - m, bbox.top + m)
-    info = dict(component.info)
+    axes[1].set_xlim(zx0, zx1)
+    axes[1].set_ylim(zy0, zy1)
     if "n_banks" in info:
-        what = f"{info['n_banks']} weight banks"
+        what = f"{info['n_banks']} weight banks side by side"
     elif "n_rings" in info:
-        what = f"{info['n_rings']}-ring weight bank, pitch {info['ring_pitch_um']:g} um"
+        what = (f"{info['n_rings']}-ring weight bank, pitch {info['ring_pitch_um']:g} um, "
+                f"heater contacts {info['contacts']}")
     else:
         what = component.name
-    axes[0].set_title(f"{what}: blue waveguide, red heater, gold top metal, grey pad opening",
+    axes[0].set_title(f"{what}\nblue waveguide, red heater, gold top metal, grey pad opening",
                       fontsize=10)
-    for k, (x, y) in enumerate(info.get("ring_center_um", [])):
-        axes[1].text(x, y, f"R {info['ring_radius_um'][k]:.3f} um\n"
-                     f"gap {info['gap_through_nm'][k]}/{info['gap_drop_nm'][k]} nm",
-                     fontsize=6.5, ha="center", va="center", color="#1f4eb4")
-    pad_z = 10.0
-    axes[1].set_xlim(zoom[0] - pad_z, zoom[1] + pad_z)
-    axes[1].set_ylim(zoom[2] - 0.5 * zh - pad_z, zoom[3] + pad_z)
-    axes[1].set_title("zoom: rings (drawn radius, through/drop gap), buses, heater contacts",
-                      fontsize=10)
+    shown = min(len(centres), zoom_rings)
+    axes[1].set_title(
+        "zoom" + (f" on rings 0-{shown - 1}" if shown else "")
+        + ": drawn radius R and through/drop gap per ring; labels: channel, wavelength (nm)",
+        fontsize=10)
+    fig.tight_layout()
+    for k, (x, y) in enumerate(centres[:zoom_rings]):
+        rad = info["ring_radius_um"][k]
+        text = (f"R {rad:.3f} um\n"
+                f"gap {info['gap_through_nm'][k]}/{info['gap_drop_nm'][k]} nm")
+        fs = _fontsize(axes[1], 1.5 * rad, 12, dpi, 8.0)
+        axes[1].text(x - 0.1 * rad, y, text, fontsize=fs, ha="center", va="center",
+                     color="#1f4eb4")
     for port in component.ports:
         x, y = port.center
         if port.port_type == "electrical":
-            axes[0].text(x, y, port.name, fontsize=7, ha="center", va="center")
+            fs = _fontsize(axes[0], 0.85 * port.width, len(port.name), dpi, 8.0)
+            axes[0].text(x, y, port.name, fontsize=fs, ha="center", va="center")
             continue
         ha = "right" if port.orientation == 180 else "left"
-        dx = -1.5 if ha == "right" else 1.5
         for ax in axes:
+            x0, x1 = ax.get_xlim()
+            if not x0 <= x <= x1:
+                continue
+            dx = 0.01 * (x1 - x0) * (-1 if ha == "right" else 1)
             ax.plot([x], [y], marker="o", color="#2ca02c", markersize=3)
             ax.text(x + dx, y, port.name, fontsize=8, ha=ha, va="center", color="#2ca02c")
-    axes[1].set_xlim(zoom[0] - pad_z - 0.08 * zw, zoom[1] + pad_z + 0.08 * zw)
-    fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     data = buf.getvalue()
