@@ -132,8 +132,9 @@ class RingConfig(_Section):
     radius: float = _p(7e-6, "ring radius, m (FSR ~13 nm at n_g 4.2)",
                        "Bogaerts et al., Laser Photonics Rev. 6, 47 (2012)", 1e-7, 1e-2,
                        low_inclusive=False)
-    q_loaded: float = _p(10000.0, "loaded Q of each symmetric add-drop ring (FWHM ~0.16 nm)",
-                         "Tait et al., IEEE JSTQE 22, 5900214 (2016): Q ~ 1e4 weight banks",
+    q_loaded: float = _p(20000.0, "loaded Q of each symmetric add-drop ring (FWHM ~78 pm); "
+                         "with 0.6 nm spacing the symmetric weight range is about +-0.83",
+                         "Tait et al., IEEE JSTQE 22, 5900214 (2016): Q ~ 1e4-3e4 banks",
                          10.0, 1e7)
     loss_db_per_cm: float = _p(2.0, "waveguide propagation loss, dB/cm",
                                "Bogaerts 2012: 1-3 dB/cm for 220 nm strip waveguides",
@@ -154,8 +155,9 @@ class HeaterConfig(_Section):
     thermal_resistance: float = _p(3.0e3, "temperature rise per watt R_th, K/W",
                                    "Harris et al., Opt. Express 22, 10487 (2014)", 1.0, 1e7)
     max_power: float = _p(50e-3, "largest heater power, W", "driver limit", 1e-6, 10.0)
-    dac_bits: int = _p(12, "heater driver DAC resolution in power, bits",
-                       "typical 12-16 bit current DACs", 1, 24)
+    dac_bits: int = _p(16, "heater driver DAC resolution in power, bits (12 bits over "
+                       "50 mW would leave ~2 % rms weight error at Q 2e4)",
+                       "16-bit current DACs as in bench-top weight-bank control", 1, 24)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,561 @@
+"""Broadcast-and-weight matrix-vector core (Tait et al., Sci. Rep. 7, 7430 (2017);
+Filipovich et al., Optica 9, 1323 (2022)).
+
+Signal chain for one symbol (one input vector ``x``, one physical tile of N channels by M
+banks), every stage switchable through :class:`~photonic_dfa.architecture.config.ErrorConfig`:
+
+1. digital: ``u = x / s_x`` with ``s_x = max|x|`` per sample (undone at the end);
+2. signed inputs, **offset** scheme (default): ``v = (u + 1) / 2`` on one pass, the bank
+   output minus a reference ``ref_j`` (the same bank's output for ``u = 0``, measured at
+   programming time, noise-free) gives ``sum_k w_jk u_k``; **differential**: two passes
+   with ``v+ = max(u, 0)`` and ``v- = max(-u, 0)``, outputs subtracted digitally; twice the
+   time (MAC/s halved in :mod:`~photonic_dfa.architecture.performance`), but the modulator's
+   finite-extinction offset cancels without a reference and no light idles at mid level;
+3. DAC + modulator: pre-distorted drive quantised to ``dac.bits`` (the realised
+   transmission of every code is tabulated once from the modulator model), ``t in
+   [T_min, T_max]``; without ``modulator_extinction`` an ideal ``t = v``;
+4. optics: ``p_k = P_k eta t_k (1 + eps_k)``, ``P_k`` the (spread) line power, ``eta`` the
+   link and 1/M broadcast loss, ``eps_k ~ N(0, RIN B)`` per line and symbol (common to all
+   banks, as a laser's intensity noise is);
+5. bank ``j``: drop and through powers ``T_drop,jk p_k`` and ``T_thru,jk p_k`` (realised
+   transmissions of the programmed bank, tails included); balanced pair
+   ``I = R sum_k (w_jk + m/2 s_jk) p_k`` with ``w = T_drop - T_thru``, ``s = T_drop + T_thru``,
+   ``m`` the responsivity mismatch; shot ``2 q (R sum s p + 2 I_dark) B`` and thermal
+   ``4 k T B / R_L`` noise;
+6. TIA + ADC: ``V = G_j (I - c_j)`` quantised by a bipolar ADC; with ``adc.auto_range`` the
+   gain and offset of bank ``j`` map its reachable output range onto the ADC full scale;
+7. digital: ``y = s_W s_x (I_q - ref_j) / (R P eta (T_max - T_min) / 2)``; gated outputs
+   (``gate`` False, the ReLU derivative applied at the detector) are zero.
+
+Matrices larger than the core are tiled in time: row tiles use other banks' time slots,
+column tiles are detected and digitised separately and summed digitally. Weights are
+normalised to the symmetric reachable range: ``W = s_W W_n`` with ``max|W_n| = margin *
+w_lim``. The per-sample work is an encode kernel, one GEMM of the powers with ``[w | s]``
+(``w`` only when neither shot noise nor mismatch needs ``s``) and a fused detection
+kernel (noise, ADC, reference, gate, accumulation); memory is O(batch (inputs + outputs)).
+
+With every error off (:meth:`ChipConfig.ideal`) the realised weights are the normalised
+targets exactly and the core returns ``W x`` to rounding: per element
+``|y - W x| <= 1e-10 (|W| 1) max|x|``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit
+from scipy.constants import Boltzmann, elementary_charge
+
+from photonic_dfa.devices.photodetector import ADC
+from photonic_dfa.validation import check_array, check_scalar
+
+from ._noise import normal_at, normal_table
+from .chip import build_bank, build_detector, build_modulator, channel_powers, link_transmission
+from .config import ChipConfig
+
+__all__ = ["PhotonicMVM", "ProgramInfo", "Encoder"]
+
+HeaterPowers = np.ndarray | Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class ProgramInfo:
+    """What :meth:`PhotonicMVM.program` did."""
+
+    shape: tuple[int, int]
+    tiles: tuple[int, int]
+    scale: float
+    n_clipped: int
+    weight_rms_error: float
+    weight_max_error: float
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """Input encoding ``v in [0, 1] -> t``: continuous ``t_min + v (t_max - t_min)`` or a
+    DAC code table (``levels`` ascending, ``bounds`` the ``v`` thresholds between them)."""
+
+    t_min: float
+    t_max: float
+    levels: np.ndarray
+    bounds: np.ndarray
+    continuous: bool
+
+    @classmethod
+    def from_config(cls, cfg: ChipConfig) -> Encoder:
+        bits = cfg.dac.bits if cfg.errors.dac_quantization else None
+        if cfg.errors.modulator_extinction:
+            mod = build_modulator(cfg)
+            t_min, t_max = mod.transmission_range
+            if bits is None:
+                return cls(t_min, t_max, np.zeros(0), np.zeros(0), True)
+            # codes are voltages; tabulate their transmissions and the v where the rounded
+            # pre-distorted drive switches code (midpoints in voltage, mapped back to v).
+            step = mod.dac_step(bits)
+            n = 2**bits
+            volts = np.clip(np.arange(n) * step, 0.0, mod._swing)
+            levels = mod.transmission(volts)
+            mids = mod.transmission(np.clip((np.arange(n - 1) + 0.5) * step, 0.0, mod._swing))
+            order = np.argsort(levels)
+            levels = levels[order]
+            mids = np.sort(mids)
+            bounds = (mids - t_min) / (t_max - t_min)
+            return cls(float(t_min), float(t_max), np.ascontiguousarray(levels),
+                       np.ascontiguousarray(bounds), False)
+        if bits is None:
+            return cls(0.0, 1.0, np.zeros(0), np.zeros(0), True)
+        n = 2**bits
+        levels = np.arange(n) / (n - 1.0)
+        bounds = (np.arange(n - 1) + 0.5) / (n - 1.0)
+        return cls(0.0, 1.0, levels, bounds, False)
+
+    def encode(self, v: np.ndarray) -> np.ndarray:
+        """Transmission for ``v`` in [0, 1] (numpy reference of the kernel's encoding)."""
+        v = np.clip(np.asarray(v, dtype=float), 0.0, 1.0)
+        if self.continuous:
+            return self.t_min + v * (self.t_max - self.t_min)
+        return self.levels[np.searchsorted(self.bounds, v, side="right")]
+
+
+@njit(cache=True, inline="always")
+def _enc(v: float, cont: bool, tmin: float, swing: float, bounds: np.ndarray,
+         levels: np.ndarray) -> float:
+    if v < 0.0:
+        v = 0.0
+    elif v > 1.0:
+        v = 1.0
+    if cont:
+        return tmin + v * swing
+    return levels[np.searchsorted(bounds, v, side="right")]
+
+
+@njit(cache=True)
+def _encode_kernel(x: np.ndarray, c0: int, nc: int, inv_s: np.ndarray, differential: bool,
+                   cont: bool, tmin: float, swing: float, bounds: np.ndarray,
+                   levels: np.ndarray, pline: np.ndarray, rin_sigma: float, key: np.uint64,
+                   t1: np.ndarray, t2: np.ndarray, out: np.ndarray) -> None:
+    """Optical powers ``(passes * batch, nc)`` reaching the banks for columns ``c0:c0+nc``."""
+    nb = x.shape[0]
+    for b in range(nb):
+        for k in range(nc):
+            u = x[b, c0 + k] * inv_s[b]
+            if differential:
+                vp = u if u > 0.0 else 0.0
+                vm = -u if u < 0.0 else 0.0
+                tp = _enc(vp, cont, tmin, swing, bounds, levels)
+                tm = _enc(vm, cont, tmin, swing, bounds, levels)
+                pp = pline[k] * tp
+                pm = pline[k] * tm
+                if rin_sigma > 0.0:
+                    pp *= 1.0 + rin_sigma * normal_at(key, b * nc + k, t1, t2)
+                    pm *= 1.0 + rin_sigma * normal_at(key, (nb + b) * nc + k, t1, t2)
+                out[b, k] = pp
+                out[nb + b, k] = pm
+            else:
+                t = _enc(0.5 * (u + 1.0), cont, tmin, swing, bounds, levels)
+                p = pline[k] * t
+                if rin_sigma > 0.0:
+                    p *= 1.0 + rin_sigma * normal_at(key, b * nc + k, t1, t2)
+                out[b, k] = p
+
+
+@njit(cache=True)
+def _detect_kernel(g: np.ndarray, nb: int, n_out: int, passes: int, has_s: bool,
+                   half_m: float, resp: float, const_i: np.ndarray, const_s: np.ndarray,
+                   shot_a: float, base_var: float, noisy: bool, key: np.uint64,
+                   t1: np.ndarray, t2: np.ndarray, adc_on: bool, center: np.ndarray,
+                   gain: np.ndarray, lsb: float, cmin: float, cmax: float,
+                   ref: np.ndarray, kout: float, s_x: np.ndarray, gate: np.ndarray,
+                   use_gate: bool, out: np.ndarray) -> int:
+    """Balanced detection, noise, ADC, reference, scaling and gating; accumulates ``out``.
+    Returns the number of saturated ADC samples."""
+    clipped = 0
+    for b in range(nb):
+        for j in range(n_out):
+            if use_gate and not gate[b, j]:
+                continue
+            acc = 0.0
+            for q in range(passes):
+                row = q * nb + b
+                gw = g[row, j]
+                gs = g[row, n_out + j] if has_s else 0.0
+                cur = resp * (gw + half_m * gs) + const_i[j]
+                if noisy:
+                    var = shot_a * (gs + half_m * gw + const_s[j]) + base_var
+                    if var > 0.0:
+                        cur += math.sqrt(var) * normal_at(key, row * n_out + j, t1, t2)
+                if adc_on:
+                    code = np.rint((cur - center[j]) * gain[j] / lsb)
+                    if code < cmin:
+                        code = cmin
+                        clipped += 1
+                    elif code > cmax:
+                        code = cmax
+                        clipped += 1
+                    cur = code * lsb / gain[j] + center[j]
+                acc += cur if q == 0 else -cur
+            if passes == 1:
+                acc -= ref[j]
+            out[b, j] += acc * kout * s_x[b]
+    return clipped
+
+
+@dataclass
+class _Tile:
+    """Programmed state of one column tile (all row tiles stacked): GEMM operand and
+    per-bank constants."""
+
+    c0: int
+    nc: int
+    ws: np.ndarray  # (nc, n_out) or (nc, 2 n_out): [w | s], GEMM layout
+    const_i: np.ndarray  # (n_out,) A, idle (padding) channels' current
+    const_s: np.ndarray  # (n_out,) W, idle channels' common-mode power (shot noise)
+    ref: np.ndarray  # (n_out,) A, output for u = 0 (offset scheme)
+    center: np.ndarray  # (n_out,) A
+    gain: np.ndarray  # (n_out,) V/A
+
+
+class PhotonicMVM:
+    """The simulated broadcast-and-weight core (module docstring for the model).
+
+    Parameters
+    ----------
+    config:
+        The chip; default :class:`ChipConfig()`.
+    banks:
+        ``None``: every bank is the design bank of ``config`` (identical rings). Or a
+        sequence of M :class:`~photonic_dfa.circuits.weight_bank.WeightBank` of N channels,
+        e.g. fabricated banks with variation; they need ``errors.weight_bank``.
+    """
+
+    def __init__(self, config: ChipConfig | None = None, banks: Sequence[Any] | None = None):
+        cfg = ChipConfig() if config is None else config
+        if not isinstance(cfg, ChipConfig):
+            raise ValueError(f"config must be a ChipConfig, got {type(cfg).__name__}")
+        self.config = cfg
+        self.n_inputs = cfg.core.n_inputs
+        self.n_outputs = cfg.core.n_outputs
+        e = cfg.errors
+        if banks is not None:
+            if not e.weight_bank:
+                raise ValueError("banks were given but errors.weight_bank is off (ideal "
+                                 "weights); switch it on to simulate these banks")
+            banks = tuple(banks)
+            if len(banks) != self.n_outputs:
+                raise ValueError(f"banks must hold core.n_outputs={self.n_outputs} weight "
+                                 f"banks, got {len(banks)}")
+            for i, bk in enumerate(banks):
+                if getattr(bk, "n_channels", None) != self.n_inputs:
+                    raise ValueError(f"banks[{i}] must have core.n_inputs={self.n_inputs} "
+                                     f"channels, got {getattr(bk, 'n_channels', None)!r}")
+            self._banks: tuple[Any, ...] | None = banks
+        elif e.weight_bank:
+            self._banks = (build_bank(cfg),)
+        else:
+            self._banks = None
+        if self._banks is not None:
+            lim = min(bk.symmetric_weight_range for bk in self._banks)
+            if lim <= 0:
+                raise ValueError("the weight banks have no symmetric weight range")
+        else:
+            lim = 1.0
+        self.weight_limit = lim * cfg.bank.weight_margin
+        self.encoder = Encoder.from_config(cfg)
+        self._eta = link_transmission(cfg)
+        self.line_powers = channel_powers(cfg) * self._eta  # W per line at each bank
+        self._p_nominal = cfg.laser.power_per_channel * self._eta
+        self.detector = build_detector(cfg)
+        d = cfg.detector
+        self._resp = d.responsivity
+        self._half_m = 0.5 * d.responsivity_mismatch if e.detector_mismatch else 0.0
+        self._shot_a = 2.0 * elementary_charge * d.bandwidth * d.responsivity if e.shot else 0.0
+        base = 0.0
+        if e.shot:
+            base += 4.0 * elementary_charge * d.dark_current * d.bandwidth
+        if e.thermal:
+            base += 4.0 * Boltzmann * d.temperature / d.load_resistance * d.bandwidth
+        self._base_var = base
+        self._rin_sigma = (math.sqrt(10.0 ** (cfg.laser.rin_db_per_hz / 10.0) * d.bandwidth)
+                           if e.rin else 0.0)
+        self._differential = cfg.core.signed_inputs == "differential"
+        self._passes = 2 if self._differential else 1
+        self.adc = ADC(bits=cfg.adc.bits, full_scale=cfg.adc.full_scale)
+        self._t1, self._t2 = normal_table()
+        self._rng = np.random.default_rng(e.seed)
+        self._tiles: list[_Tile] = []
+        self._shape: tuple[int, int] | None = None
+        self.info: ProgramInfo | None = None
+        self.realised: np.ndarray | None = None
+        self.heater_powers: np.ndarray | None = None
+        self.adc_clipped = 0
+
+    # ------------------------------------------------------------------ programming
+    @property
+    def programmed(self) -> bool:
+        return self._shape is not None
+
+    @property
+    def scale(self) -> float:
+        """``s_W``: the programmed matrix is ``s_W`` times the normalised bank weights."""
+        if self.info is None:
+            raise RuntimeError("the core is not programmed; call program(W) first")
+        return self.info.scale
+
+    def tile_grid(self, shape: tuple[int, int]) -> tuple[int, int]:
+        """(row tiles, column tiles) for a matrix of ``shape`` ``(n_out, n_in)``."""
+        return (math.ceil(shape[0] / self.n_outputs), math.ceil(shape[1] / self.n_inputs))
+
+    def program(self, weights: Any, *, scale: float | None = None,
+                heater_powers: HeaterPowers | None = None, clip: bool = True) -> ProgramInfo:
+        """Program the target matrix ``weights`` ``(n_out, n_in)``.
+
+        ``scale``: ``None`` normalises ``max|W|`` to ``margin * w_lim`` (``w_lim`` the
+        banks' symmetric reachable weight); a fixed positive ``scale`` maps ``W / scale`` to
+        bank weights, and entries beyond ``+-w_lim`` are clipped with a ``RuntimeWarning``
+        and counted in :attr:`ProgramInfo.n_clipped` (``clip=False``: ``ValueError``).
+
+        ``heater_powers`` (physical banks only) replaces the design inverse: an array
+        ``(R, C, M, N)`` (row tile, column tile, bank, channel; ``(M, N)`` for one tile) or a
+        callable mapping the normalised target tiles ``(R, C, M, N)`` to such powers (the
+        calibration hook). The realised weights always come from the bank model.
+        """
+        w = check_array("weights", weights, ndim=2)
+        n_out, n_in = w.shape
+        if n_out == 0 or n_in == 0:
+            raise ValueError(f"weights must be non-empty, got shape {w.shape}")
+        lim = self.weight_limit
+        wmax = float(np.max(np.abs(w)))
+        if scale is None:
+            s = wmax / lim if wmax > 0 else 1.0
+        else:
+            s = check_scalar("scale", scale, 0.0, None, low_inclusive=False)
+        t = w / s
+        over = np.abs(t) > lim * (1.0 + 1e-12)
+        n_clipped = int(np.count_nonzero(over))
+        if n_clipped:
+            if not clip:
+                raise ValueError(f"{n_clipped} weight(s) exceed the reachable range "
+                                 f"+-{lim:.6g} * scale={s:.6g} (max |W| = {wmax:.6g}); "
+                                 "raise scale or use clip=True")
+            warnings.warn(f"{n_clipped} weight(s) beyond +-{lim:.6g} * scale clipped",
+                          RuntimeWarning, stacklevel=2)
+            t = np.clip(t, -lim, lim)
+        if heater_powers is not None and self._banks is None:
+            raise ValueError("heater_powers needs physical weight banks (errors.weight_bank)")
+        n, m = self.n_inputs, self.n_outputs
+        r_t, c_t = self.tile_grid(w.shape)
+        padded = np.zeros((r_t * m, c_t * n))
+        padded[:n_out, :n_in] = t
+        tiles = padded.reshape(r_t, m, c_t, n).transpose(0, 2, 1, 3)  # (R, C, M, N)
+        wr, sr = self._realise(tiles, heater_powers)
+        full_w = wr.transpose(0, 2, 1, 3).reshape(r_t * m, c_t * n)[:n_out]
+        full_s = sr.transpose(0, 2, 1, 3).reshape(r_t * m, c_t * n)[:n_out]
+        err = full_w[:, :n_in] - t
+        self._build_tiles(full_w, full_s, n_in)
+        self._shape = (n_out, n_in)
+        self.realised = full_w[:, :n_in] * s
+        self.adc_clipped = 0
+        self.info = ProgramInfo(shape=(n_out, n_in), tiles=(r_t, c_t), scale=s,
+                                n_clipped=n_clipped,
+                                weight_rms_error=float(np.sqrt(np.mean(err * err))),
+                                weight_max_error=float(np.max(np.abs(err))))
+        return self.info
+
+    def _realise(self, tiles: np.ndarray, heater_powers: HeaterPowers | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Realised ``(w, s)`` per tile ``(R, C, M, N)``."""
+        if self._banks is None:
+            return tiles, np.ones_like(tiles)
+        cfg = self.config
+        solver = cfg.bank.solver
+        banks = self._banks
+        if heater_powers is None:
+            if len(banks) == 1:
+                p = banks[0].heater_powers_for_weights(tiles, solver=solver)
+            else:
+                p = np.empty_like(tiles)
+                for j, bk in enumerate(banks):
+                    p[:, :, j, :] = bk.heater_powers_for_weights(tiles[:, :, j, :], solver=solver)
+        else:
+            raw = heater_powers(tiles.copy()) if callable(heater_powers) else heater_powers
+            p = check_array("heater_powers", raw, 0.0, None)
+            if p.ndim == 2 and tiles.shape[:2] == (1, 1):
+                p = p[None, None]
+            if p.shape != tiles.shape:
+                raise ValueError(f"heater_powers must have shape {tiles.shape} (row tile, "
+                                 f"column tile, bank, channel), got {p.shape}")
+        if cfg.errors.heater_quantization:
+            pmax = cfg.heater.max_power
+            lsb = pmax / (2.0**cfg.heater.dac_bits - 1.0)
+            p = np.clip(np.rint(p / lsb) * lsb, 0.0, pmax)
+        if len(banks) == 1:
+            thru, drop = banks[0].channel_transmissions(p, solver)
+        else:
+            thru = np.empty_like(p)
+            drop = np.empty_like(p)
+            for j, bk in enumerate(banks):
+                thru[:, :, j, :], drop[:, :, j, :] = bk.channel_transmissions(p[:, :, j, :],
+                                                                              solver)
+        self.heater_powers = p
+        return drop - thru, drop + thru
+
+    def _build_tiles(self, full_w: np.ndarray, full_s: np.ndarray, n_in: int) -> None:
+        cfg = self.config
+        n = self.n_inputs
+        enc = self.encoder
+        need_s = self._shot_a > 0.0 or self._half_m != 0.0
+        resp, hm = self._resp, self._half_m
+        t_idle = enc.t_min
+        t_zero = float(enc.encode(np.array([0.5]))[0])
+        self._tiles = []
+        for c0 in range(0, n_in, n):
+            nc = min(n, n_in - c0)
+            wt = full_w[:, c0:c0 + n]  # (n_out, N) incl. idle channels
+            st = full_s[:, c0:c0 + n]
+            pl = self.line_powers[: wt.shape[1]]
+            coef = resp * (wt + hm * st) * pl  # A per unit transmission, (n_out, N)
+            idle = slice(nc, n)
+            const_i = coef[:, idle].sum(axis=1) * t_idle
+            const_s = (st[:, idle] * pl[idle]).sum(axis=1) * t_idle
+            act = coef[:, :nc]
+            ref = act.sum(axis=1) * t_zero + const_i if not self._differential else \
+                np.zeros(wt.shape[0])
+            lo = np.minimum(act * enc.t_min, act * enc.t_max).sum(axis=1) + const_i
+            hi = np.maximum(act * enc.t_min, act * enc.t_max).sum(axis=1) + const_i
+            if cfg.adc.auto_range:
+                center = 0.5 * (lo + hi)
+                half = np.maximum(0.5 * (hi - lo), 1e-30)
+                gain = cfg.adc.full_scale / half
+            else:
+                center = np.zeros_like(lo)
+                gain = np.full_like(lo, cfg.tia.transimpedance)
+            ws = np.concatenate([wt[:, :nc].T, st[:, :nc].T], axis=1) if need_s else \
+                wt[:, :nc].T
+            self._tiles.append(_Tile(c0, nc, np.ascontiguousarray(ws), const_i, const_s,
+                                     ref, center, gain))
+        self._need_s = need_s
+        swing = enc.t_max - enc.t_min
+        self._kout_base = 1.0 / (resp * self._p_nominal * swing
+                                 * (1.0 if self._differential else 0.5))
+
+    # ------------------------------------------------------------------ computing
+    def _generator(self, rng: Any) -> np.random.Generator:
+        if rng is None:
+            return self._rng
+        if isinstance(rng, np.random.Generator):
+            return rng
+        if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
+            return np.random.default_rng(int(rng))
+        raise ValueError(f"rng must be None, a numpy Generator or a non-negative seed, "
+                         f"got {rng!r}")
+
+    def matvec(self, x: Any, gate: Any = None, rng: Any = None) -> np.ndarray:
+        """``W x`` for a batch ``x`` ``(batch, n_in)`` (or one vector ``(n_in,)``).
+
+        ``gate``: optional boolean ``(batch, n_out)``; False outputs are zero (ReLU
+        derivative applied at the detector). ``rng``: Generator or seed for this call;
+        default the core's own generator (seeded by ``errors.seed``, advancing per call).
+        """
+        if self._shape is None:
+            raise RuntimeError("the core is not programmed; call program(W) first")
+        n_out, n_in = self._shape
+        xa = check_array("x", x)
+        single = xa.ndim == 1
+        if single:
+            xa = xa[None, :]
+        if xa.ndim != 2 or xa.shape[1] != n_in:
+            raise ValueError(f"x must have shape (batch, {n_in}) or ({n_in},) for the "
+                             f"programmed ({n_out}, {n_in}) matrix, got {np.shape(x)}")
+        xa = np.ascontiguousarray(xa, dtype=np.float64)
+        nb = xa.shape[0]
+        if gate is not None:
+            g = np.asarray(gate)
+            if g.dtype != np.bool_:
+                raise ValueError(f"gate must be a boolean array, got dtype {g.dtype}")
+            if single and g.ndim == 1:
+                g = g[None, :]
+            if g.shape != (nb, n_out):
+                raise ValueError(f"gate must have shape ({nb}, {n_out}), got {g.shape}")
+            g = np.ascontiguousarray(g)
+            use_gate = True
+        else:
+            g = np.ones((1, 1), dtype=np.bool_)
+            use_gate = False
+        s_x = np.max(np.abs(xa), axis=1) if n_in else np.zeros(nb)
+        s_x[s_x == 0.0] = 1.0
+        inv_s = 1.0 / s_x
+        noisy = self._shot_a > 0.0 or self._base_var > 0.0
+        if noisy or self._rin_sigma > 0.0:
+            keys = self._generator(rng).integers(0, 2**63, size=2 * len(self._tiles),
+                                                 dtype=np.int64).astype(np.uint64)
+        else:
+            keys = np.zeros(2 * len(self._tiles), dtype=np.uint64)
+        enc = self.encoder
+        cfg = self.config
+        adc_on = cfg.errors.adc_quantization
+        lo, hi = self.adc.code_range
+        out = np.zeros((nb, n_out))
+        kout = self._kout_base * self.info.scale
+        p = np.empty((self._passes * nb, self.n_inputs))
+        clipped = 0
+        for i, tile in enumerate(self._tiles):
+            pv = p[:, : tile.nc]
+            _encode_kernel(xa, tile.c0, tile.nc, inv_s, self._differential, enc.continuous,
+                           enc.t_min, enc.t_max - enc.t_min, enc.bounds, enc.levels,
+                           self.line_powers, self._rin_sigma, keys[2 * i], self._t1,
+                           self._t2, pv)
+            gmat = pv @ tile.ws
+            clipped += _detect_kernel(gmat, nb, n_out, self._passes, self._need_s,
+                                      self._half_m, self._resp, tile.const_i, tile.const_s,
+                                      self._shot_a, self._base_var, noisy, keys[2 * i + 1],
+                                      self._t1, self._t2, adc_on, tile.center, tile.gain,
+                                      self.adc.lsb, float(lo), float(hi), tile.ref, kout,
+                                      s_x, g, use_gate, out)
+        self.adc_clipped += clipped
+        return out[0] if single else out
+
+    __call__ = matvec
+
+    # ------------------------------------------------------------------ analysis
+    def analytic_noise_std(self, x: Any) -> np.ndarray:
+        """Output noise std ``(batch, n_out)`` from the device model
+        (:meth:`BalancedPhotodetector.noise_variance` on each bank's per-channel drop and
+        through powers, summed over passes and column tiles), in output units. Exact for
+        the switched-on shot, thermal and RIN noise without ADC quantisation."""
+        if self._shape is None:
+            raise RuntimeError("the core is not programmed; call program(W) first")
+        xa = check_array("x", x, ndim=2)
+        n_out, n_in = self._shape
+        s_x = np.max(np.abs(xa), axis=1)
+        s_x[s_x == 0.0] = 1.0
+        u = xa / s_x[:, None]
+        v_sets = [np.maximum(u, 0.0), np.maximum(-u, 0.0)] if self._differential else \
+            [0.5 * (u + 1.0)]
+        det = self.detector
+        e = self.config.errors
+        var = np.zeros((xa.shape[0], n_out))
+        for tile in self._tiles:
+            nc = tile.nc
+            w = tile.ws[:, :n_out].T  # (n_out, nc)
+            if self._need_s:
+                s = tile.ws[:, n_out:].T
+            else:
+                s = np.ones_like(w)  # no shot noise, no mismatch: s unused
+            for v in v_sets:
+                pw = self.encoder.encode(v[:, tile.c0:tile.c0 + nc]) * self.line_powers[:nc]
+                pd = 0.5 * (s + w)[None] * pw[:, None, :]
+                pt = 0.5 * (s - w)[None] * pw[:, None, :]
+                br = det.noise_breakdown(pd, pt, channel_axis=-1)
+                total = (br["shot"] if e.shot else 0.0) + (br["thermal"] if e.thermal else 0.0)
+                total = total + (br["rin"] if e.rin else 0.0)
+                if e.shot:
+                    resp = det.detector.responsivity
+                    total = total + 2 * elementary_charge * det.bandwidth * resp \
+                        * tile.const_s[None, :]
+                var += total
+        return np.sqrt(var) * self._kout_base * self.info.scale * s_x[:, None]

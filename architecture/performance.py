@@ -1,0 +1,213 @@
+"""Throughput and energy per MAC of the broadcast-and-weight core, from its ChipConfig.
+
+Throughput. Each symbol every one of the ``M`` banks forms an ``N``-term dot product:
+``MAC/s = N M f_s / passes`` with ``passes = 1`` for offset encoding and ``2`` for the
+differential scheme (``x = x+ - x-`` needs two optical passes of the same hardware).
+
+Power terms (W); energy per MAC is their sum over MAC/s:
+
+- laser wall plug: ``N P_line / eta_wp``;
+- heaters: ``N M (P_hold + P_trim)``. ``P_hold`` is the mean power the bank inverse
+  asks for to hold random weights (uniform over the programmable range, design bank);
+  ``P_trim = trim_fsr_fraction P_FSR`` the mean power to pull a fabricated ring back onto
+  its channel, ``P_FSR = FSR / (R_th lambda (dn/dT) / n_g)``;
+- modulators: ``N C V^2 / 4 f_s`` (NRZ switching energy, Miller, JLT 35, 346 (2017));
+- DACs: ``N FoM_DAC 2^b f_s``; ADCs: ``M FoM_ADC 2^b f_s`` (Walden figure of merit with the
+  nominal bits as ENOB, an optimistic bound; Murmann, "ADC Performance Survey");
+- detectors + TIAs: ``M P_TIA`` (the photodiodes' bias power, microwatts, is neglected).
+
+Per MAC, modulators and DACs are shared by the M banks (``/M``), ADCs and TIAs by the N
+inputs (``/N``), heaters are paid once per weight (``/f_s``), so the <1 pJ/MAC regime
+needs large N and M, a high symbol rate, efficient converters and heaters that do not
+have to hold a fraction of an FSR.
+
+The analog effective bits estimate the detector-limited resolution at the configured
+laser power: the noise of a mid-level input (shot, thermal, RIN with the bank's common
+mode ~1) against the worst-case output range ``R (T_max - T_min) N w_max P_rx``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy.constants import Boltzmann, elementary_charge
+
+from photonic_dfa.devices.photodetector import effective_bits
+
+from .chip import build_bank, build_modulator, link_transmission, modulator_drive_swing
+from .config import ChipConfig
+
+__all__ = ["PerfReport", "performance", "heater_powers", "scenarios", "format_report"]
+
+
+@dataclass(frozen=True)
+class PerfReport:
+    """Figures of one chip: throughput, power per term (W), energy per MAC (J)."""
+
+    name: str
+    n_inputs: int
+    n_outputs: int
+    symbol_rate: float
+    passes: int
+    mac_per_s: float
+    power: dict[str, float] = field(default_factory=dict)
+    received_power_per_line: float = 0.0
+    analog_bits: float = 0.0
+    adc_bits: int = 0
+
+    @property
+    def total_power(self) -> float:
+        return float(sum(self.power.values()))
+
+    @property
+    def energy_per_mac(self) -> float:
+        return self.total_power / self.mac_per_s
+
+    def energy_terms(self) -> dict[str, float]:
+        """Energy per MAC of each term (J)."""
+        return {k: v / self.mac_per_s for k, v in self.power.items()}
+
+    def shares(self) -> dict[str, float]:
+        tot = self.total_power
+        return {k: (v / tot if tot > 0 else 0.0) for k, v in self.power.items()}
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "n_inputs": self.n_inputs, "n_outputs": self.n_outputs,
+            "symbol_rate": self.symbol_rate, "passes": self.passes,
+            "mac_per_s": self.mac_per_s, "energy_per_mac": self.energy_per_mac,
+            "total_power": self.total_power, "power": dict(self.power),
+            "energy_terms": self.energy_terms(),
+            "received_power_per_line": self.received_power_per_line,
+            "analog_bits": self.analog_bits, "adc_bits": self.adc_bits,
+        }
+
+
+def heater_powers(cfg: ChipConfig, n_samples: int = 64, seed: int = 0) -> tuple[float, float]:
+    """(mean hold power, mean trim power) per ring, W.
+
+    Hold: the design bank's inverse for ``n_samples`` random weight vectors uniform over
+    the symmetric programmable range (the same range :class:`PhotonicMVM` normalises to).
+    """
+    bank = build_bank(cfg)
+    w_min, w_max = bank.weight_range
+    lim = min(-w_min, w_max) * cfg.bank.weight_margin
+    rng = np.random.default_rng(seed)
+    targets = rng.uniform(-lim, lim, size=(n_samples, cfg.core.n_inputs))
+    p, _ = bank.heater_powers_for_weights(targets, solver=cfg.bank.solver, clip=True)
+    hold = float(np.mean(p))
+    lam = cfg.laser.center_wavelength
+    ring = bank.rings[0]
+    fsr = float(ring.fsr(lam))
+    shift_per_watt = cfg.heater.thermal_resistance * lam * cfg.ring.dn_dT / cfg.ring.n_g
+    trim = cfg.perf.trim_fsr_fraction * fsr / shift_per_watt
+    return hold, trim
+
+
+def performance(cfg: ChipConfig, name: str = "chip",
+                hold_trim: tuple[float, float] | None = None) -> PerfReport:
+    """Throughput, power terms and analog resolution of ``cfg`` (see the module doc)."""
+    n, m, f = cfg.core.n_inputs, cfg.core.n_outputs, cfg.core.symbol_rate
+    passes = 2 if cfg.core.signed_inputs == "differential" else 1
+    macs = n * m * f / passes
+    hold, trim = heater_powers(cfg) if hold_trim is None else hold_trim
+    v = modulator_drive_swing(cfg)
+    power = {
+        "laser": n * cfg.laser.power_per_channel / cfg.laser.wall_plug_efficiency,
+        "heaters (hold weights)": n * m * hold,
+        "heaters (trim offsets)": n * m * trim,
+        "modulators": n * cfg.modulator.capacitance * v * v / 4.0 * f,
+        "DACs": n * cfg.dac.walden_fom * 2.0**cfg.dac.bits * f,
+        "detectors+TIAs": m * cfg.tia.power,
+        "ADCs": m * cfg.adc.walden_fom * 2.0**cfg.adc.bits * f,
+    }
+    t_lo, t_hi = build_modulator(cfg).transmission_range
+    p_rx = cfg.laser.power_per_channel * link_transmission(cfg)
+    bank_w_max = 1.0
+    try:
+        w_min, w_max = build_bank(cfg).weight_range
+        bank_w_max = min(-w_min, w_max) * cfg.bank.weight_margin
+    except Exception:  # noqa: BLE001 - the estimate falls back to |w| <= 1
+        pass
+    d = cfg.detector
+    b = d.bandwidth
+    mid = p_rx * 0.5 * (t_lo + t_hi)
+    var = (2 * elementary_charge * (d.responsivity * n * mid + 2 * d.dark_current) * b
+           + 4 * Boltzmann * d.temperature / d.load_resistance * b
+           + (d.responsivity * mid) ** 2 * 10 ** (cfg.laser.rin_db_per_hz / 10) * b
+           * n * bank_w_max**2 / 3.0)
+    full_range = d.responsivity * (t_hi - t_lo) * n * bank_w_max * p_rx
+    bits = float(effective_bits(math.sqrt(var), full_range))
+    return PerfReport(name=name, n_inputs=n, n_outputs=m, symbol_rate=f, passes=passes,
+                      mac_per_s=macs, power=power, received_power_per_line=p_rx,
+                      analog_bits=bits, adc_bits=cfg.adc.bits)
+
+
+def scenarios(base: ChipConfig | None = None) -> dict[str, ChipConfig]:
+    """Two documented parameter sets around ``base`` (default chip if ``None``).
+
+    ``claim-holds``: N = M = 128, 25 GBd, 6-bit converters at 10 fJ/step (best high-speed
+    SAR/time-interleaved designs in the Murmann survey), undercut heaters
+    (R_th = 1e5 K/W, ~2 mW/FSR: Dong et al., Opt. Express 18, 20298 (2010)) and
+    post-fabrication trimming (no FSR-scale offset to hold), 0.5 mW TIAs, a 20 %
+    wall-plug laser array with 2 mW lines (to keep the 1/M broadcast split above the
+    receiver noise).
+    ``small-thermal``: N = 10 (one DFA error vector), M = 16, 1 GBd, plain heaters
+    (R_th = 3e3 K/W, ~67 mW/FSR) holding a quarter FSR of fabrication offset, 8-bit
+    converters at 100 fJ/step.
+    """
+    b = base if base is not None else ChipConfig()
+    holds = b.updated(**{
+        "core.n_inputs": 128, "core.n_outputs": 128, "core.symbol_rate": 25e9,
+        "detector.bandwidth": 12.5e9, "laser.channel_spacing": 12.5e9,
+        "ring.radius": 10e-6, "ring.q_loaded": 60000.0, "ring.loss_db_per_cm": 0.5,
+        "laser.power_per_channel": 2e-3, "laser.wall_plug_efficiency": 0.2,
+        "heater.thermal_resistance": 1e5, "heater.max_power": 5e-3,
+        "perf.trim_fsr_fraction": 0.0,
+        "dac.bits": 6, "dac.walden_fom": 10e-15, "adc.bits": 6, "adc.walden_fom": 10e-15,
+        "tia.power": 0.5e-3,
+    })
+    small = b.updated(**{
+        "core.n_inputs": 10, "core.n_outputs": 16, "core.symbol_rate": 1e9,
+        "detector.bandwidth": 0.5e9, "heater.thermal_resistance": 3e3,
+        "perf.trim_fsr_fraction": 0.25, "dac.bits": 8, "dac.walden_fom": 100e-15,
+        "adc.bits": 8, "adc.walden_fom": 100e-15,
+    })
+    return {"claim-holds": holds, "small-thermal": small}
+
+
+def _si(x: float, unit: str) -> str:
+    if x == 0:
+        return f"0 {unit}"
+    prefixes = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""),
+                (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"),
+                (1e-18, "a")]
+    for scale, p in prefixes:
+        if abs(x) >= scale:
+            return f"{x / scale:.3g} {p}{unit}"
+    return f"{x:.3g} {unit}"
+
+
+def format_report(r: PerfReport) -> str:
+    """Plain-text table: each term's power, energy per MAC and share."""
+    lines = [
+        f"== {r.name}: N={r.n_inputs} inputs x M={r.n_outputs} banks, "
+        f"{_si(r.symbol_rate, 'Bd')}, {r.passes} pass(es) per signed MVM",
+        f"throughput {_si(r.mac_per_s, 'MAC/s')}; energy {_si(r.energy_per_mac, 'J/MAC')}; "
+        f"total {_si(r.total_power, 'W')}",
+        f"received power per line per bank {_si(r.received_power_per_line, 'W')}; "
+        f"analog-limited resolution {r.analog_bits:.1f} bits (ADC {r.adc_bits} bits)",
+        f"{'term':<24}{'power':>12}{'J/MAC':>12}{'share':>8}",
+    ]
+    e = r.energy_terms()
+    for k, v in r.power.items():
+        lines.append(f"{k:<24}{_si(v, 'W'):>12}{_si(e[k], 'J'):>12}{100 * r.shares()[k]:>7.1f}%")
+    verdict = "holds" if (r.mac_per_s >= 1e12 and r.energy_per_mac < 1e-12) else "fails"
+    lines.append(f"claim (>= 1e12 MAC/s and < 1 pJ/MAC): {verdict}")
+    return "\n".join(lines)
+
+
+def with_name(r: PerfReport, name: str) -> PerfReport:
+    return replace(r, name=name)
