@@ -10,9 +10,10 @@ Per-channel power varies from line to line (comb envelope, laser-array spread); 
 modelled as log-normal with mean ``P`` and relative standard deviation ``s``, so powers stay
 positive. Relative intensity noise gives an optical power variance ``P^2 10^(RIN/10) B``.
 
-Typical values (order of magnitude): DFB lasers -150 to -160 dB/Hz RIN and 10-20 %
-wall-plug efficiency; Kerr and quantum-dot combs a few mW or less per line, RIN of about
--130 to -150 dB/Hz and a few per cent wall-plug efficiency.
+Typical values (order of magnitude only): DFB lasers about -150 to -160 dB/Hz RIN and
+10-30 % wall-plug efficiency; comb sources (Kerr microcombs, quantum-dot mode-locked
+lasers) up to a few mW per line, RIN per line of about -120 to -150 dB/Hz, and a few per
+cent wall-plug efficiency or less.
 """
 
 from __future__ import annotations

@@ -9,12 +9,12 @@ dominant thermal pole the response to a power step is first order,
 Typical silicon-on-insulator values (order of magnitude; fit them to your own process):
 
 - ``R``: a few hundred ohm to a few kilo-ohm for TiN or doped-silicon heaters.
-- ``R_th``: about 2-6 K/mW (2e3-6e3 K/W) without substrate undercut. Harris et al.,
-  Opt. Express 22, 10487 (2014) report ``P_pi = 24.8 mW`` for a 61.6 um doped-Si phase
-  shifter, i.e. about 50 mW per 2 pi of round-trip phase on a ring of that length
-  (about 140 K with dn/dT = 1.8e-4 /K), hence ``R_th`` of about 3e3 K/W. In-resonator doped
-  heaters (Jayatilleka et al., Opt. Express 23, 25084 (2015)) and undercut heaters do
-  better, of order 25 mW per free spectral range or less.
+- ``R_th``: of order 3e3 K/W without substrate undercut. Harris et al., Opt. Express 22,
+  10487 (2014) report ``P_pi = 24.8 mW`` for a 61.6 um doped-Si phase shifter: about
+  50 mW per 2 pi of round-trip phase (one free spectral range) on a ring of that length,
+  i.e. about 140 K with dn/dT = 1.8e-4 /K, hence ``R_th`` of about 2.8e3 K/W. Heaters
+  inside the resonator (Jayatilleka et al., Opt. Express 23, 25084 (2015)) or over an
+  undercut substrate are several times more efficient.
 - ``tau``: about 1-10 us (Harris et al. measured a 130 kHz bandwidth, tau of about 1.2 us).
 
 Thermal crosstalk between the rings of a weight bank (Tait et al., Opt. Express 24, 8895
@@ -139,25 +139,35 @@ class Heater:
             raise ValueError("powers must have a time axis (axis 0), got a scalar")
         step = scalar("dt", dt, 0.0, low_inclusive=False)
         trailing = p.shape[1:]
-        if state is None:
-            t0 = np.zeros(trailing)
-        else:
-            t0 = array("state", state)
-            try:
-                t0 = np.broadcast_to(t0, trailing).astype(float)
-            except ValueError:
-                raise ValueError(f"state shape {t0.shape} does not broadcast to "
-                                 f"powers.shape[1:] = {trailing}") from None
-        if p.shape[0] == 0:
-            return p.copy(), t0.copy()
-        a = float(np.exp(-step / self.time_constant)) if self.time_constant > 0 else 0.0
-        b = [(1.0 - a) * self.thermal_resistance]
-        temps, _ = scipy.signal.lfilter(b, [1.0, -a], p, axis=0, zi=(a * t0)[None, ...])
-        return temps, temps[-1].copy()
+        t0 = _initial_state(state, trailing)
+        return _first_order(self.thermal_resistance * p, step, self.time_constant, t0)
 
     def _power(self, power: ArrayLike) -> np.ndarray:
         # 1e-12 relative slack: power(max_voltage) may round just above max_power
         return array("power", power, 0.0, self.max_power * (1.0 + 1e-12))
+
+
+def _initial_state(state: ArrayLike | None, shape: tuple[int, ...]) -> np.ndarray:
+    if state is None:
+        return np.zeros(shape)
+    t0 = array("state", state)
+    try:
+        return np.broadcast_to(t0, shape).astype(float)
+    except ValueError:
+        raise ValueError(f"state shape {t0.shape} does not broadcast to {shape}") from None
+
+
+def _first_order(steady: np.ndarray, dt: float, tau: float, t0: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Exact zero-order-hold discretisation of ``tau dT/dt = T_ss(t) - T`` along axis 0:
+    ``T[n] = a T[n-1] + (1 - a) T_ss[n]``, ``a = exp(-dt / tau)``."""
+    if steady.shape[0] == 0:
+        return steady.copy(), t0.copy()
+    with np.errstate(over="ignore", under="ignore"):
+        a = float(np.exp(-dt / tau)) if tau > 0 else 0.0
+    temps, _ = scipy.signal.lfilter([1.0 - a], [1.0, -a], steady, axis=0,
+                                    zi=(a * t0)[None, ...])
+    return temps, temps[-1].copy()
 
 
 @dataclass(frozen=True, eq=False)
@@ -312,6 +322,25 @@ class ThermalCrosstalk:
         """
         p = self._vectors("powers", powers)
         return p @ self.matrix.T
+
+    def filter(self, powers: ArrayLike, dt: float, time_constant: float,
+               state: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rises over time for held powers of shape ``(n_steps, ..., N)``.
+
+        Every heater-to-ring path is given the same single thermal pole ``tau``:
+        ``T[n] = a T[n-1] + (1 - a) K P[n]``, ``a = exp(-dt / tau)`` (first-order model;
+        real far-neighbour paths respond a little later, by diffusion). ``state`` is the
+        rise before the first step, broadcast to ``powers.shape[1:]``. Returns
+        ``(temperatures, final_state)``.
+        """
+        p = self._vectors("powers", powers)
+        if p.ndim < 2:
+            raise ValueError(f"powers must have shape (n_steps, ..., {self.size}), "
+                             f"got {p.shape}")
+        step = scalar("dt", dt, 0.0, low_inclusive=False)
+        tau = scalar("time_constant", time_constant, 0.0, _MAX_TIME_CONSTANT)
+        t0 = _initial_state(state, p.shape[1:])
+        return _first_order(p @ self.matrix.T, step, tau, t0)
 
     def invert(self, target: ArrayLike) -> np.ndarray:
         """Raw solution ``P`` of ``K P = dT`` for targets of shape ``(..., N)``.

@@ -226,3 +226,17 @@ def test_from_positions_bad_input_names_parameter():
         ThermalCrosstalk.from_positions(x, 3e3, decay_length=np.inf)
     with pytest.raises(ValueError, match="powers"):
         ThermalCrosstalk.from_positions(x, 3e3, decay_length=1e-5).apply(np.ones(4))
+
+
+def test_crosstalk_filter_settles_to_apply_and_matches_single_heater():
+    tc = ThermalCrosstalk.from_positions(np.arange(4) * 20 * UM, 3e3, decay_length=8 * UM)
+    p = np.random.default_rng(4).uniform(0, 0.02, size=4)
+    tau, dt = 2e-6, 0.25e-6
+    temps, state = tc.filter(np.tile(p, (400, 1)), dt, tau)  # 50 time constants
+    np.testing.assert_allclose(state, tc.apply(p), rtol=1e-12)
+    # the same pole as a lone heater: each ring follows its steady value with 1 - exp(-t/tau)
+    lone = Heater(thermal_resistance=1.0, time_constant=tau, max_power=1.0)
+    ramp = lone.step_response(1.0, dt * np.arange(1, 401))[:, None]
+    np.testing.assert_allclose(temps, ramp * tc.apply(p), rtol=1e-12)
+    with pytest.raises(ValueError, match="powers"):
+        tc.filter(p, dt, tau)  # no time axis
