@@ -590,6 +590,11 @@ def _core_top(specs: tuple[tuple[Any, ...], ...], heater: bool, pads: bool, labe
         ref.move((x - ref.dbbox().left, 0.0))
         x = ref.dbbox().right + _um(spacing_nm)
         _label_ports(c, ref.ports, prefix=f"b{m}_")
+        if m == 0:  # the preview annotates the first bank's rings
+            info = dict(ref.cell.info)
+            dx = ref.dbbox().left - ref.cell.dbbox().left
+            info["ring_center_um"] = [[x + dx, y] for x, y in info["ring_center_um"]]
+            c.info.update(info)
         c.info["n_banks"] = len(specs)
         if labels:
             size = 4 * _um(_rules_dict(spec[0])["label_size"])
@@ -734,13 +739,20 @@ def preview_png(design: Any, path: str | Path, dpi: int = 160, zoom_rings: int =
     if len(centres) > zoom_rings:
         zx1 = centres[zoom_rings - 1][0] + 0.6 * info["ring_pitch_um"]
     zx1 = min(zx1, zx0 + 10.0 * (zy1 - zy0))
+    zx0 -= 0.07 * (zx1 - zx0)  # room for the port names
     aspect_full = bbox.height() / max(bbox.width(), 1e-9)
     aspect_zoom = (zy1 - zy0) / max(zx1 - zx0, 1e-9)
-    width_in = 13.0
-    fig = Figure(figsize=(width_in, width_in * (aspect_full + aspect_zoom) * 0.92 + 1.6),
-                 dpi=dpi)
+    if aspect_full <= 1.0:  # wide layout: full view above the zoom, 13 in wide
+        width_in = max(6.0, min(13.0, 13.4 / ((aspect_full + aspect_zoom) * 0.92)))
+        size = (width_in, width_in * (aspect_full + aspect_zoom) * 0.92 + 2.0)
+        grid: dict[str, Any] = {"nrows": 2, "ncols": 1,
+                                "height_ratios": [aspect_full, aspect_zoom]}
+    else:  # tall layout (few rings): side by side, 9 in high
+        size = (min(16.0, 8.0 * (1.0 / aspect_full + 1.0 / aspect_zoom) * 0.6 + 1.5), 9.0)
+        grid = {"nrows": 1, "ncols": 2, "width_ratios": [1.0 / aspect_full, 1.0 / aspect_zoom]}
+    fig = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(2, 1, height_ratios=[aspect_full, aspect_zoom])
+    axes = fig.subplots(**grid)
     for ax in axes:
         for name, colour, alpha in _STYLE:
             for p in paths.get(name, []):
@@ -761,19 +773,19 @@ def preview_png(design: Any, path: str | Path, dpi: int = 160, zoom_rings: int =
                 f"heater contacts {info['contacts']}")
     else:
         what = component.name
-    axes[0].set_title(f"{what}\nblue waveguide, red heater, gold top metal, grey pad opening",
-                      fontsize=10)
+    fig.suptitle(f"{what}\nblue waveguide, red heater, gold top metal, grey pad opening; "
+                 "channel labels: index, wavelength (nm)", fontsize=10)
     shown = min(len(centres), zoom_rings)
+    axes[0].set_title("full layout", fontsize=9)
     axes[1].set_title(
-        "zoom" + (f" on rings 0-{shown - 1}" if shown else "")
-        + ": drawn radius R and through/drop gap per ring; labels: channel, wavelength (nm)",
-        fontsize=10)
+        ("zoom" + (f" on rings 0-{shown - 1}" if shown > 1 else "")
+         + ": drawn radius R, through/drop gap"), fontsize=9)
     fig.tight_layout()
     for k, (x, y) in enumerate(centres[:zoom_rings]):
         rad = info["ring_radius_um"][k]
         text = (f"R {rad:.3f} um\n"
                 f"gap {info['gap_through_nm'][k]}/{info['gap_drop_nm'][k]} nm")
-        fs = _fontsize(axes[1], 1.5 * rad, 12, dpi, 8.0)
+        fs = _fontsize(axes[1], 1.5 * rad, 15, dpi, 8.0)
         axes[1].text(x - 0.1 * rad, y, text, fontsize=fs, ha="center", va="center",
                      color="#1f4eb4")
     for port in component.ports:
