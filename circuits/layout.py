@@ -24,19 +24,25 @@ Geometry of one bank (ring ``k`` resonates at channel ``k``; light enters at ``i
   Because rings have different radii, the drop bus jogs (raised-cosine, tens of nm over
   tens of um) between rings so both gaps of every ring are exact.
 - Heater ``k`` (``#`` above): a metal arc (HEATER layer) over ring ``k``, opened on the
-  ring's right side; each end has a short lead to a HEATER-M2-MTOP via stack just outside
-  the ring, one above the other, so one via column per ring fits between rings. The upper
-  via is routed up to the top pad row, the lower one down to the bottom row (two pads per
-  heater, independent drive; MTOP crosses the buses above the cladding).
+  ring's right side; each end has a short lead to a HEATER-M2-MTOP via stack, one above
+  the other, so the two vias share one column. ``contacts="outside"`` puts the column just
+  right of the ring (between rings); ``"inside"`` puts it inside the ring for pitches too
+  tight for that (the traces then cross the ring on top metal); ``"auto"`` picks outside
+  when the pitch allows. The upper via is routed up to the top pad row, the lower one down
+  to the bottom row: two pads per heater, independent drive, and no trace crossing.
 - Ports survive GDS as text labels at port centres: optical ports ``in``, ``through``,
   ``add``, ``drop`` on layer PORT (1/10), pads ``heater{k}_1`` (top) / ``heater{k}_2``
   (bottom) on PORTE (1/11). Channel labels (``ch{k}`` and wavelength) are TEXT (66/0)
   polygons plus a GDS text ``ch{k} {wavelength nm}`` at each ring centre.
 
-The ring pitch is the bank's ``ring_pitch`` when it has one (the thermal-crosstalk model was
-simulated at that pitch, so a pitch too small for the contacts is an error, not silently
-widened); otherwise :func:`minimum_pitch` rounded up to 1 um, reported in
-:attr:`BankPlan.ring_pitch`.
+The ring pitch is the one the simulation assumed: the bank's ``ring_pitch`` if it has
+one, else its ``bus_length`` (``WeightBank.design`` sets the bus segment between rings to
+the pitch: straight buses), and a pitch too small for the contacts is an error, not
+silently widened (the thermal crosstalk was simulated at it). A bank with neither gets
+:func:`minimum_pitch` rounded up to 1 um. :func:`plan_bank` reports the choice.
+
+Out of scope: the broadcast splitter tree feeding several banks, grating/edge couplers,
+and DRC beyond the spacing rules of :class:`LayoutRules`.
 """
 
 from __future__ import annotations
