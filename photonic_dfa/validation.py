@@ -43,7 +43,10 @@ def check_scalar(
             value = value.item()
         else:
             raise ValueError(f"{name} must be a real number in {rng}, got {value!r}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} must be finite and in {rng}, got an integer too large") from None
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite and in {rng}, got {v!r}")
     if low is not None and (v < low or (v == low and not low_inclusive)):
@@ -78,9 +81,13 @@ def check_array(
 ) -> np.ndarray:
     """Return ``value`` as a finite numpy array whose elements lie in the interval."""
     rng = interval(low, high, low_inclusive, high_inclusive)
+    if isinstance(value, str | bytes) or (
+        isinstance(value, np.ndarray) and value.dtype.kind in "USO"
+    ):
+        raise ValueError(f"{name} must be an array of real numbers in {rng}, got {value!r}")
     try:
         arr = np.asarray(value, dtype=dtype)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"{name} must be an array of real numbers in {rng}: {exc}") from None
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
