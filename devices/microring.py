@@ -74,6 +74,17 @@ def _optional_wavelength(ring: _RingBase, value: Any) -> np.ndarray | float:
     return ring.wavelength0 if value is None else _wavelengths(value)
 
 
+def _scalar_or_none(name: str, value: Any, low: float, high: float) -> float | None:
+    """``value`` as a checked float if it is a scalar, ``None`` if it is an array."""
+    if type(value) is float and low <= value <= high and math.isfinite(value):
+        return value  # the common case, without the general checker's cost
+    try:
+        scalar = np.ndim(value) == 0
+    except ValueError:  # ragged nesting: let the array checker name it
+        return None
+    return _scalar(name, value, low, high) if scalar else None
+
+
 def _out(x: Any) -> np.ndarray | float:
     return float(x) if np.ndim(x) == 0 else x
 
@@ -108,8 +119,10 @@ class _RingBase:
             setf(self, name, _scalar(name, getattr(self, name), 0.0, 1.0, low_inclusive=False))
         for name, (lo, hi) in self._RANGES.items():
             setf(self, name, _scalar(name, getattr(self, name), lo, hi))
+        # cached for the hot path (fields are frozen; replace() re-runs this)
+        setf(self, "_a", self.round_trip_amplitude)
         # Very large loss makes a == 0 and every derived figure meaningless.
-        if self.round_trip_amplitude <= 0.0:
+        if self._a <= 0.0:
             raise ValueError(
                 f"loss_db_per_cm={self.loss_db_per_cm!r} with radius={self.radius!r} gives zero "
                 "round-trip transmission; lower the loss or the size"
@@ -172,37 +185,39 @@ class _RingBase:
         self, wavelength: Any, delta_t: Any, phase: Any, r1: float, r2: float, drop: bool
     ) -> Any:
         """Through (and drop) power via the fused kernels; the hot path of every ring model."""
-        a = self.round_trip_amplitude
-        scalars = np.ndim(delta_t) == 0 and np.ndim(phase) == 0
-        if scalars and not isinstance(wavelength, str | bytes):
-            p, q = self._cycle_coefficients(
-                _scalar("delta_t", delta_t, *_DT_RANGE), _scalar("phase", phase)
-            )
+        a = self._a
+        dt = _scalar_or_none("delta_t", delta_t, *_DT_RANGE)
+        extra = _scalar_or_none("phase", phase, -math.inf, math.inf)
+        if dt is not None and extra is not None and not isinstance(wavelength, str | bytes):
+            p, q = self._cycle_coefficients(dt, extra)
             try:
                 wl = np.asarray(wavelength, dtype=float)
             except (TypeError, ValueError, OverflowError):
                 wl = _wavelengths(wavelength)  # raises the named error
-            flat = np.ascontiguousarray(wl).reshape(-1)
-            t = np.empty_like(flat)
+            flat = np.ascontiguousarray(wl).ravel()
             if drop:
-                d = np.empty_like(flat)
-                ok = _k.spectra_from_wavelength(flat, p, q, a, r1, r2, *_WL_RANGE, t, d)
+                out = np.empty((2, flat.size))
+                ok = _k.spectra_from_wavelength(flat, p, q, a, r1, r2, *_WL_RANGE, out[0], out[1])
             else:
-                ok = _k.through_from_wavelength(flat, p, q, a, r1, r2, *_WL_RANGE, t)
+                out = np.empty(flat.size)
+                ok = _k.through_from_wavelength(flat, p, q, a, r1, r2, *_WL_RANGE, out)
             if not ok:
                 _wavelengths(wl)  # raises the named error
+            shape = wl.shape
+        else:
+            cyc = np.ascontiguousarray(self._cycles(wavelength, delta_t, phase))
+            flat = cyc.ravel()
             if drop:
-                return t.reshape(wl.shape)[()], d.reshape(wl.shape)[()]
-            return t.reshape(wl.shape)[()]
-        cyc = np.ascontiguousarray(self._cycles(wavelength, delta_t, phase))
-        flat = cyc.reshape(-1)
-        t = np.empty_like(flat)
+                out = np.empty((2, flat.size))
+                _k.spectra_from_cycles(flat, a, r1, r2, out[0], out[1])
+            else:
+                out = np.empty(flat.size)
+                _k.through_from_cycles(flat, a, r1, r2, out)
+            shape = cyc.shape
         if drop:
-            d = np.empty_like(flat)
-            _k.spectra_from_cycles(flat, a, r1, r2, t, d)
-            return t.reshape(cyc.shape)[()], d.reshape(cyc.shape)[()]
-        _k.through_from_cycles(flat, a, r1, r2, t)
-        return t.reshape(cyc.shape)[()]
+            t, d = out
+            return (t, d) if len(shape) == 1 else (t.reshape(shape)[()], d.reshape(shape)[()])
+        return out if len(shape) == 1 else out.reshape(shape)[()]
 
     # --- spectral figures -------------------------------------------------------------
     def fsr(self, wavelength: ArrayLike | None = None) -> np.ndarray | float:
