@@ -85,13 +85,15 @@ class DFAFeedback:
     """Fixed random feedback ``e -> [e B_1, ..., e B_K]`` for macro or micro DFA."""
 
     def __init__(self, vocab_size: int, d_model: int, n_layers: int, points: str,
-                 rng: np.random.Generator, core: MatVecCore | None = None):
+                 rng: np.random.Generator, core: MatVecCore | None = None,
+                 normalize: bool = True):
         check_int("vocab_size", vocab_size, 2)
         check_int("d_model", d_model, 1)
         check_int("n_layers", n_layers, 1)
         if points not in POINTS:
             raise ValueError(f"points must be one of {POINTS}, got {points!r}")
         self.points = points
+        self.normalize = bool(normalize)
         self.n_points = n_layers * (2 if points == "micro" else 1)
         half = math.sqrt(3.0 / vocab_size)
         self.b = rng.uniform(-half, half, size=(vocab_size, self.n_points * d_model)).astype(

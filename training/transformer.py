@@ -385,16 +385,36 @@ class Transformer:
                     f"feedback.project returned shape {signal.shape}, expected {(n, n_points * d)}"
                 )
             signal = (signal * (1.0 / n)).astype(x.dtype, copy=False)
+            normalize = getattr(feedback, "normalize", False)
+            # LayerNorm caches of the stream at each injection point: block l's output is
+            # normalised by block l+1's LN_1 (or LN_f), the mid-block stream by LN_2
+            out_ln = [caches[layer + 1][0] for layer in range(cfg.n_layers - 1)] + [lnf]
             for layer in reversed(range(cfg.n_layers)):
                 if feedback.points == "micro":
                     d_mid = signal[:, 2 * layer * d:(2 * layer + 1) * d]
                     d_out = signal[:, (2 * layer + 1) * d:(2 * layer + 2) * d]
+                    if normalize:
+                        d_mid = _through_normalisation(d_mid, caches[layer][2])
+                        d_out = _through_normalisation(d_out, out_ln[layer])
                     dx = block_backward(d_out, caches[layer], layer, grads, d_mid=d_mid)
                 else:
-                    dx = block_backward(signal[:, layer * d:(layer + 1) * d], caches[layer],
-                                        layer, grads)
+                    d_out = signal[:, layer * d:(layer + 1) * d]
+                    if normalize:
+                        d_out = _through_normalisation(d_out, out_ln[layer])
+                    dx = block_backward(d_out, caches[layer], layer, grads)
         grads["wte"], grads["wpe"] = embedding_backward(dx, idx, cfg.vocab_size, cfg.context)
         return loss, grads
+
+
+def _through_normalisation(s: np.ndarray, ln_cache: tuple) -> np.ndarray:
+    """``J^T s`` for the Jacobian ``J`` of ``x -> (x - mean) / std`` at the injection point.
+
+    ``rstd (s - mean(s) - xhat mean(s xhat))``: the local derivative of the normalisation
+    the stream meets downstream, the analogue of ``f'(a)`` in DFA for MLPs. It removes the
+    radial part of the signal, so DFA cannot grow the residual stream without bound.
+    """
+    xhat, rstd, g = ln_cache
+    return layernorm_backward(s, (xhat, rstd, np.ones_like(g)))[0]
 
 
 def generate(model: Transformer, prompt: np.ndarray, length: int, temperature: float,

