@@ -1,23 +1,21 @@
 """SAX netlist of a whole weight bank, built from simphony's ideal couplers and waveguides.
 
-Each add-drop ring is two ideal directional couplers (power coupling ``1 - r1^2`` on the
-through bus, ``1 - r2^2`` on the drop bus, cross phase pi/2) joined by two half-ring
-waveguides of length ``L / 2`` with the ring's ``n_eff``, ``n_g``, ``wavelength0`` and loss;
-the ring temperature enters as ``n_eff + dn_dT dT`` and ``n_g + dn_dT dT`` (simphony's
-first-order dispersion then gives exactly ``n_eff(lambda, dT)`` of the ring model).
+Ring k is the add-drop netlist of :mod:`photonic_dfa.circuits.sax_models` (same instances,
+settings and port conventions) with its instance names prefixed ``r{k}_``: couplers
+``bus_in`` (power coupling ``1 - r1^2``) and ``bus_drop`` (``1 - r2^2``), half-ring
+waveguides ``arc_in`` and ``arc_drop`` of length ``L / 2`` at the ring's temperature::
 
-Ports of ring k's couplers (simphony numbering)::
+    drop bus   bus_drop.o2 <-------------- bus_drop.o3     (light runs right to left)
+                   bus_drop.o0 --arc_drop--+  +--arc_in-- bus_drop.o1
+                   bus_in.o2 --------------+  +---------- bus_in.o3
+    thru bus   bus_in.o0 ------------------> bus_in.o1     (left to right)
 
-    drop bus   cpd.o2 <-------------- cpd.o3        (light runs right to left)
-                  cpd.o0 --armL--+   +--armR-- cpd.o1
-                  cpt.o2 --------+   +-------- cpt.o3
-    thru bus   cpt.o0 --------------> cpt.o1        (left to right)
-
-Neighbouring rings are joined through bus ``r{k}_cpt,o1 -> r{k+1}_cpt,o0`` and drop bus
-``r{k+1}_cpd,o2 -> r{k}_cpd,o3``, directly or through bus waveguides of
-``bank.bus_length``. Circuit ports: ``in`` (ring 0 through bus, left), ``thru`` (ring N-1,
-right), ``drop`` (ring 0 drop bus, left: the counter-propagating drop bus brings every
-ring's dropped light here), ``add`` (ring N-1 drop bus, right; unused).
+Neighbouring rings are joined through bus ``r{k}_bus_in,o1 -> r{k+1}_bus_in,o0`` and drop
+bus ``r{k+1}_bus_drop,o2 -> r{k}_bus_drop,o3``, directly or through unheated bus
+waveguides ``bus_thru{k}`` and ``bus_drop{k}`` of ``bank.bus_length`` on ring 0's waveguide.
+Circuit ports: ``in`` (ring 0, through bus, left), ``through`` (ring N-1, right), ``drop``
+(ring 0, drop bus, left: the counter-propagating drop bus brings every ring's dropped light
+here), ``add`` (ring N-1, drop bus, right; unused).
 """
 
 from __future__ import annotations
@@ -26,20 +24,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .sax_models import MICRON, add_drop_netlist, enable_x64, simphony_models, waveguide_settings
+
 if TYPE_CHECKING:
     from .weight_bank import WeightBank
 
 __all__ = ["bank_netlist", "bank_models", "simulate_bank_sax"]
-
-_UM = 1e6
-
-
-def _waveguide(ring, length: float, delta_t: float) -> dict:
-    shift = ring.dn_dT * delta_t
-    return {"component": "waveguide",
-            "settings": {"wl0": ring.wavelength0 * _UM, "neff": ring.n_eff + shift,
-                         "ng": ring.n_g + shift, "length": length * _UM,
-                         "loss": ring.loss_db_per_cm}}
 
 
 def bank_netlist(bank: WeightBank, temperatures: np.ndarray | None = None) -> dict:
@@ -51,42 +41,37 @@ def bank_netlist(bank: WeightBank, temperatures: np.ndarray | None = None) -> di
     instances: dict = {}
     connections: dict = {}
     for k, (ring, dt) in enumerate(zip(bank.rings, temps)):
+        one = add_drop_netlist(ring, float(dt))
         p = f"r{k}_"
-        instances[p + "cpt"] = {"component": "coupler",
-                                "settings": {"coupling": 1.0 - ring.r1**2}}
-        instances[p + "cpd"] = {"component": "coupler",
-                                "settings": {"coupling": 1.0 - ring.r2**2}}
-        instances[p + "armR"] = _waveguide(ring, ring.length / 2.0, float(dt))
-        instances[p + "armL"] = _waveguide(ring, ring.length / 2.0, float(dt))
-        connections[p + "cpt,o3"] = p + "armR,o0"
-        connections[p + "armR,o1"] = p + "cpd,o1"
-        connections[p + "cpd,o0"] = p + "armL,o0"
-        connections[p + "armL,o1"] = p + "cpt,o2"
+        for name, inst in one["instances"].items():
+            instances[p + name] = inst
+        for left, right in one["connections"].items():
+            connections[p + left] = p + right
         if k == 0:
             continue
         q = f"r{k - 1}_"
         if bank.bus_length > 0.0:
-            bus_ring = bank.rings[0]
-            instances[f"bus_t{k - 1}"] = _waveguide(bus_ring, bank.bus_length, 0.0)
-            instances[f"bus_d{k - 1}"] = _waveguide(bus_ring, bank.bus_length, 0.0)
-            connections[q + "cpt,o1"] = f"bus_t{k - 1},o0"
-            connections[f"bus_t{k - 1},o1"] = p + "cpt,o0"
-            connections[p + "cpd,o2"] = f"bus_d{k - 1},o0"
-            connections[f"bus_d{k - 1},o1"] = q + "cpd,o3"
+            wg = {"component": "waveguide",
+                  "settings": waveguide_settings(bank.rings[0], bank.bus_length)}
+            instances[f"bus_thru{k - 1}"] = wg
+            instances[f"bus_drop{k - 1}"] = {"component": "waveguide",
+                                             "settings": dict(wg["settings"])}
+            connections[q + "bus_in,o1"] = f"bus_thru{k - 1},o0"
+            connections[f"bus_thru{k - 1},o1"] = p + "bus_in,o0"
+            connections[p + "bus_drop,o2"] = f"bus_drop{k - 1},o0"
+            connections[f"bus_drop{k - 1},o1"] = q + "bus_drop,o3"
         else:
-            connections[q + "cpt,o1"] = p + "cpt,o0"
-            connections[p + "cpd,o2"] = q + "cpd,o3"
+            connections[q + "bus_in,o1"] = p + "bus_in,o0"
+            connections[p + "bus_drop,o2"] = q + "bus_drop,o3"
     last = f"r{n - 1}_"
-    ports = {"in": "r0_cpt,o0", "thru": last + "cpt,o1", "drop": "r0_cpd,o2",
-             "add": last + "cpd,o3"}
+    ports = {"in": "r0_bus_in,o0", "through": last + "bus_in,o1", "drop": "r0_bus_drop,o2",
+             "add": last + "bus_drop,o3"}
     return {"instances": instances, "connections": connections, "ports": ports}
 
 
 def bank_models() -> dict:
     """The SAX models the netlist refers to (simphony 0.7 ideal library)."""
-    from simphony.libraries import ideal
-
-    return {"coupler": ideal.coupler, "waveguide": ideal.waveguide}
+    return simphony_models()
 
 
 def simulate_bank_sax(bank: WeightBank, wavelengths: np.ndarray,
@@ -97,13 +82,11 @@ def simulate_bank_sax(bank: WeightBank, wavelengths: np.ndarray,
     Enables JAX 64-bit mode (process-wide): single precision would put ~1e-5 rad of error
     on round-trip phases of hundreds of radians.
     """
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
+    enable_x64()
     import sax
 
     circuit, _ = sax.circuit(bank_netlist(bank, temperatures), models=bank_models())
-    s = circuit(wl=np.asarray(wavelengths, dtype=float) * _UM)
-    thru = np.abs(np.asarray(s["in", "thru"])) ** 2
+    s = circuit(wl=np.asarray(wavelengths, dtype=float) / MICRON)
+    thru = np.abs(np.asarray(s["in", "through"])) ** 2
     drop = np.abs(np.asarray(s["in", "drop"])) ** 2
     return thru, drop

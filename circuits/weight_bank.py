@@ -35,6 +35,7 @@ part is :attr:`WeightBank.symmetric_weight_range`).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -234,6 +235,12 @@ class WeightBank:
         else:
             offset = check_scalar("bias", bias, 0.0, 1e-7)
             bank = build(lam - offset)
+        fsr = min(rg.fsr(w) for rg, w in zip(bank.rings, lam))
+        band = float(lam[-1] - lam[0]) + (float(np.min(np.diff(lam))) if n > 1 else 0.0)
+        if n > 1 and band > fsr:
+            warnings.warn(f"the channel band ({band * 1e9:.3g} nm incl. one spacing) exceeds "
+                          f"the rings' FSR ({fsr * 1e9:.3g} nm): other resonance orders of "
+                          "the rings fall on other channels", UserWarning, stacklevel=2)
         hi_p = bank._box_power_extremes()[1]
         if hi_p > heater.max_power * (1.0 + 1e-9):
             raise ValueError(f"heater max_power={heater.max_power!r} W cannot cover the "
