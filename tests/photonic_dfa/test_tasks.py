@@ -47,7 +47,8 @@ def test_key_is_canonical_and_depends_on_everything():
     assert a == task_key(_count_calls, {"y": [1, 2], "x": 1}, "v1")  # key order irrelevant
     assert a != task_key(_count_calls, {"x": 2, "y": [1, 2]}, "v1")
     assert a != task_key(_count_calls, {"x": 1, "y": [1, 2]}, "v2")
-    assert a != task_key(test_key_is_canonical_and_depends_on_everything, {"x": 1, "y": [1, 2]}, "v1")
+    other_fn = test_key_is_canonical_and_depends_on_everything
+    assert a != task_key(other_fn, {"x": 1, "y": [1, 2]}, "v1")
     with pytest.raises(ValueError):
         canonical_json({"x": float("nan")})
 

@@ -209,7 +209,8 @@ def test_dfa_delivers_local_gradients(rng, points):
 
             def mlp_part(x_mid=x_mid, s_out=s_out, layer=layer):
                 p = f"h{layer}."
-                m, _ = layernorm_forward(x_mid, model.params[p + "ln2.g"], model.params[p + "ln2.b"])
+                m, _ = layernorm_forward(x_mid, model.params[p + "ln2.g"],
+                                         model.params[p + "ln2.b"])
                 out, _ = mlp_forward(m, *(model.params[p + k] for k in
                                           ("mlp.w1", "mlp.b1", "mlp.w2", "mlp.b2")))
                 return float(((x_mid + out) * s_out).sum())
