@@ -1,0 +1,54 @@
+"""What calibration may touch: the instrument interface of a chip, and batched helpers.
+
+Calibration sees a chip only through :class:`MeasurableChip`: its data sheet
+(:attr:`design`) and readings of the M balanced detectors for chosen inputs and heater
+powers. It never reads the chip's hidden state; every procedure in this package works on
+any object with these members (tests run them on a proxy exposing nothing else).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = ["MeasurableChip", "one_hot_sweeps", "measure_weight_matrix"]
+
+
+@runtime_checkable
+class MeasurableChip(Protocol):
+    """The measurement API (see :class:`photonic_dfa.architecture.fabricated.FabricatedChip`)."""
+
+    @property
+    def design(self) -> Any: ...
+
+    @property
+    def n_inputs(self) -> int: ...
+
+    @property
+    def n_outputs(self) -> int: ...
+
+    @property
+    def measurement_count(self) -> int: ...
+
+    def measure(self, inputs: Any, heater_powers: Any, samples: int | None = None
+                ) -> np.ndarray: ...
+
+
+def one_hot_sweeps(chip: MeasurableChip, channels: np.ndarray, powers: np.ndarray,
+                   samples: int | None = None) -> np.ndarray:
+    """Readings ``(B, M)`` for a batch: channel ``channels[b]`` alone lit at full
+    intensity, heater powers ``powers[b]`` ``(B, M, N)``."""
+    ch = np.asarray(channels, dtype=int)
+    x = np.zeros((ch.shape[0], chip.n_inputs))
+    x[np.arange(ch.shape[0]), ch] = 1.0
+    return chip.measure(x, powers, samples)
+
+
+def measure_weight_matrix(chip: MeasurableChip, heater_powers: np.ndarray,
+                          samples: int | None = None) -> np.ndarray:
+    """Measured effective weights ``(M, N)`` at heater powers ``(M, N)``: column k is the
+    reading with channel k alone lit (N readings, all banks at once)."""
+    n = chip.n_inputs
+    p = np.broadcast_to(np.asarray(heater_powers, dtype=float), (n, chip.n_outputs, n))
+    return one_hot_sweeps(chip, np.arange(n), p, samples).T
