@@ -14,6 +14,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from photonic_dfa.units import length
+
 _C = 299_792_458.0
 _SPACING = re.compile(r"^\s*([0-9.eE+-]+)\s*(ghz|nm|pm|hz)?\s*$", re.IGNORECASE)
 
@@ -31,13 +33,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--channels", type=int, help="WDM channels = rings per bank (core.n_inputs)")
     p.add_argument("--spacing", help="channel spacing, a number with unit GHz (default), nm, "
                    "pm or Hz, e.g. 75 or 0.6nm (laser.channel_spacing)")
-    p.add_argument("--center", type=float, metavar="NM",
-                   help="grid centre wavelength in nm (laser.center_wavelength)")
-    p.add_argument("--radius", type=float, metavar="UM",
-                   help="template ring radius in um, before per-channel tuning (ring.radius)")
+    p.add_argument("--center", type=length,
+                   help="grid centre wavelength, metres or with a unit, e.g. 1550nm "
+                   "(laser.center_wavelength)")
+    p.add_argument("--radius", type=length,
+                   help="template ring radius, metres or with a unit, e.g. 10um, before "
+                   "per-channel tuning (ring.radius)")
     p.add_argument("--q", type=float, help="loaded Q of each ring (ring.q_loaded)")
-    p.add_argument("--pitch", type=float, metavar="UM",
-                   help="ring pitch in um (crosstalk.ring_pitch)")
+    p.add_argument("--pitch", type=length,
+                   help="ring pitch, metres or with a unit, e.g. 25um (crosstalk.ring_pitch)")
     p.add_argument("--banks", type=int, default=1,
                    help="weight banks drawn side by side (default 1)")
     p.add_argument("--contacts", choices=("auto", "outside", "inside"), default="auto",
@@ -68,16 +72,16 @@ def _overrides(args: argparse.Namespace, center: float) -> dict[str, Any]:
     if args.channels is not None:
         out["core.n_inputs"] = args.channels
     if args.center is not None:
-        out["laser.center_wavelength"] = args.center * 1e-9
-        center = args.center * 1e-9
+        out["laser.center_wavelength"] = args.center
+        center = args.center
     if args.spacing is not None:
         out["laser.channel_spacing"] = _spacing_hz(args.spacing, center)
     if args.radius is not None:
-        out["ring.radius"] = args.radius * 1e-6
+        out["ring.radius"] = args.radius
     if args.q is not None:
         out["ring.q_loaded"] = args.q
     if args.pitch is not None:
-        out["crosstalk.ring_pitch"] = args.pitch * 1e-6
+        out["crosstalk.ring_pitch"] = args.pitch
     return out
 
 

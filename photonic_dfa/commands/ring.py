@@ -8,28 +8,12 @@ shifts the resonances by ``lambda dn_dT dT / n_g``.
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 from typing import Any
 
-# divisors, not factors: 20 / 1e6 is exactly the double nearest 20e-6, 20 * 1e-6 is not
-_PER_METRE = {"m": 1.0, "mm": 1e3, "um": 1e6, "µm": 1e6, "nm": 1e9, "pm": 1e12}
-_LENGTH = re.compile(r"^\s*([-+0-9.eE]+|nan|inf)\s*(m|mm|um|µm|nm|pm)?\s*$", re.IGNORECASE)
+from photonic_dfa.units import length
+
 _MAX_POINTS = 2_000_000
-
-
-def length(text: str) -> float:
-    """Parse a length: metres, or a number with a unit m, mm, um, nm or pm."""
-    m = _LENGTH.match(text)
-    if not m:
-        raise argparse.ArgumentTypeError(
-            f"expected a length in metres or with a unit (e.g. 10e-6, 10um, 1550nm), got {text!r}"
-        )
-    try:
-        value = float(m.group(1))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    return value / _PER_METRE[(m.group(2) or "m").lower()]
 
 
 def register(subparsers: Any) -> None:

@@ -40,8 +40,8 @@ def test_chip_toml_drives_the_layout(tmp_path):
 
 def test_command_line_parameters_and_banks(tmp_path, capsys):
     out = tmp_path / "o"
-    rc = main(["layout", "--channels", "2", "--spacing", "0.8nm", "--radius", "10",
-               "--pitch", "30", "--banks", "2", "--name", "core", "--out", str(out)])
+    rc = main(["layout", "--channels", "2", "--spacing", "0.8nm", "--radius", "10um",
+               "--pitch", "30um", "--banks", "2", "--name", "core", "--out", str(out)])
     assert rc == 0
     assert len(_rings(out / "core.gds")) == 4
     assert "2 rings x 2 bank(s), pitch 30 um" in capsys.readouterr().out
