@@ -44,7 +44,9 @@ def bank_exact(wl, theta, p0, pt, q, a, r1, r2, bus, thru, drop):  # pragma: no 
             at2 = 1.0 + 0.0j
             ar = 0.0 + 0.0j
             for j in range(n):
-                t = (p0[j] + pt[j] * theta[b, j]) / lam + q[j]
+                t = p0[j] / lam + q[j]
+                t = t - 2.0 * math.floor(0.5 * t + 0.5)
+                t = t + pt[j] * theta[b, j] / lam
                 t = t - 2.0 * math.floor(0.5 * t + 0.5)
                 h = complex(math.cos(math.pi * t), math.sin(math.pi * t))
                 e = h * h
@@ -83,7 +85,9 @@ def bank_fast(wl, theta, p0, pt, q, a, r1, r2, bus, thru, drop):  # pragma: no c
             u = 1.0
             d = 0.0
             for j in range(n):
-                t = (p0[j] + pt[j] * theta[b, j]) / lam + q[j]
+                t = p0[j] / lam + q[j]
+                t = t - math.floor(t + 0.5)
+                t = t + pt[j] * theta[b, j] / lam
                 t = t - math.floor(t + 0.5)
                 c2x = 2.0 * x[j] * math.cos(2.0 * math.pi * t)
                 g = 1.0 / (den0[j] - c2x)

@@ -57,7 +57,6 @@ from .bank_solvers import (
     compose3,
     outputs,
     prefix_suffix,
-    reduce_cycles,
     ring_elements,
 )
 
@@ -241,7 +240,7 @@ class WeightBank:
             warnings.warn(f"the channel band ({band * 1e9:.3g} nm incl. one spacing) exceeds "
                           f"the rings' FSR ({fsr * 1e9:.3g} nm): other resonance orders of "
                           "the rings fall on other channels", UserWarning, stacklevel=2)
-        hi_p = bank._box_power_extremes()[1]
+        hi_p = bank._box_power_extremes(capped=False)[1]
         if hi_p > heater.max_power * (1.0 + 1e-9):
             raise ValueError(f"heater max_power={heater.max_power!r} W cannot cover the "
                              f"branch: it needs up to {hi_p:.4g} W; raise max_power or "
@@ -285,6 +284,23 @@ class WeightBank:
     def _bus(self, wavelengths: np.ndarray, solver: str) -> np.ndarray | None:
         return bus_element(self.rings[0], self.bus_length, wavelengths, solver)
 
+    def _branch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Uncapped branch ``(start, end, floor)`` per ring (see :attr:`branch_temperatures`)."""
+        ra, lam = self._ra, self._lam
+        fsr = lam * lam / ra.p0
+        if self.n_channels > 1:
+            gaps = np.diff(lam)
+            spacing = np.concatenate([gaps, gaps[-1:]])
+        else:
+            spacing = fsr
+        delta = self.branch_fraction * np.minimum(spacing, fsr)
+        floor = np.full(self.n_channels, self.ambient_delta_t)
+        t_end = (ra.p0 + ra.pt * floor) / (lam + delta) + ra.q
+        m = np.floor(t_end) + 1.0
+        start = (lam * (m - ra.q) - ra.p0) / ra.pt
+        end = ((lam + delta) * (m - ra.q) - ra.p0) / ra.pt
+        return start, end, floor
+
     @cached_property
     def branch_temperatures(self) -> tuple[np.ndarray, np.ndarray]:
         """``(theta_lo, theta_hi)``, each ``(N,)`` in K: ring temperatures at the start (on
@@ -292,37 +308,31 @@ class WeightBank:
 
         With ``t(lambda, dT) = (p0 + pt dT) / lambda + q`` the phase in cycles, resonance on
         ``lambda`` in mode ``m`` needs ``dT = (lambda (m - q) - p0) / pt``; ``m`` is the first
-        mode whose branch end is above the coldest temperature ``ambient_delta_t``. The end
-        is capped at what the ring's own heater reaches at ``max_power``.
+        mode whose branch end is above the coldest temperature ``ambient_delta_t``. The start
+        is raised to that coldest temperature if below it; the end is capped at what the
+        ring's own heater reaches at ``max_power``.
         """
-        ra, lam = self._ra, self._lam
-        fsr = lam * lam / ra.p0
-        n = self.n_channels
-        if n > 1:
-            gaps = np.diff(lam)
-            spacing = np.concatenate([gaps, gaps[-1:]])
-        else:
-            spacing = fsr
-        delta = self.branch_fraction * np.minimum(spacing, fsr)
-        floor = self.ambient_delta_t
-        t_end = (ra.p0 + ra.pt * floor) / (lam + delta) + ra.q
-        m = np.floor(t_end) + 1.0
-        start = (lam * (m - ra.q) - ra.p0) / ra.pt
-        end = ((lam + delta) * (m - ra.q) - ra.p0) / ra.pt
+        start, end, floor = self._branch()
         top = floor + np.diag(self.thermal_matrix) * self.heater.max_power
         lo, hi = np.maximum(start, floor), np.minimum(end, top)
         bad = np.flatnonzero(hi <= lo)
         if bad.size:
-            raise ValueError(f"ring {int(bad[0])} cannot reach its branch: it needs "
-                             f"{start[bad[0]] - floor:.4g} K of heating, its heater gives "
-                             f"{top[bad[0]] - floor:.4g} K at max_power")
+            k = int(bad[0])
+            raise ValueError(f"ring {k} cannot reach its branch: it needs "
+                             f"{start[k] - floor[k]:.4g} K of heating, its heater gives "
+                             f"{top[k] - floor[k]:.4g} K at max_power")
         lo.setflags(write=False)
         hi.setflags(write=False)
         return lo, hi
 
-    def _box_power_extremes(self) -> tuple[float, float]:
-        """Smallest and largest heater power over the branch box ``theta in [lo, hi]^N``."""
-        lo, hi = self.branch_temperatures
+    def _box_power_extremes(self, capped: bool = True) -> tuple[float, float]:
+        """Smallest and largest heater power over the branch box ``theta in [lo, hi]^N``
+        (``capped=False``: the uncapped branch, as designed)."""
+        if capped:
+            lo, hi = self.branch_temperatures
+        else:
+            start, hi, floor = self._branch()
+            lo = np.maximum(start, floor)
         kinv = np.linalg.inv(self.thermal_matrix)
         pmin = kinv.clip(min=0) @ (lo - self.ambient_delta_t) \
             + kinv.clip(max=0) @ (hi - self.ambient_delta_t)
@@ -332,7 +342,8 @@ class WeightBank:
 
     def _bias_deficit(self) -> float:
         """Extra common bias temperature needed so the whole box has non-negative power."""
-        lo, hi = self.branch_temperatures
+        start, hi, floor = self._branch()
+        lo = np.maximum(start, floor)
         kinv = np.linalg.inv(self.thermal_matrix)
         rows = kinv.sum(axis=1)
         if np.any(rows <= 0):
@@ -576,8 +587,8 @@ class WeightBank:
             Q = tuple(x[diag, diag] for x in Q)
             grid = np.linspace(0.0, 1.0, _TABLE_POINTS)[:, None]
             theta = lo + grid * (hi - lo)
-            cyc_k = (ra.p0 + ra.pt * theta) / lam + ra.q
-            thru, drop = outputs(compose3(P, ring_elements(ra, reduce_cycles(cyc_k), solver), Q))
+            thru, drop = outputs(compose3(P, ring_elements(ra, ra.cycles(lam, theta), solver),
+                                          Q))
             w = np.minimum.accumulate(drop - thru, axis=0)
             self._cache[key] = (theta, w)
         return self._cache[key]
@@ -657,8 +668,7 @@ class WeightBank:
         Q = tuple(x[..., diag, diag] for x in Q)
 
         def f(x: np.ndarray) -> np.ndarray:
-            c = reduce_cycles((ra.p0 + ra.pt * x) / lam + ra.q)
-            thru, drop = outputs(compose3(P, ring_elements(ra, c, solver), Q))
+            thru, drop = outputs(compose3(P, ring_elements(ra, ra.cycles(lam, x), solver), Q))
             return drop - thru
 
         return f
