@@ -1,0 +1,110 @@
+"""``photonic-dfa sweep``: a grid of weight-bank designs -> CSV, line plots and heatmaps.
+
+The grid comes from a TOML file (``--grid``) or ``--param`` ranges (or both: ``--param``
+adds axes or replaces the file's axis of the same name). The whole grid is validated before
+any point runs; points run on a local process pool (``--workers``) or a Dask cluster
+(``--scheduler tcp://HOST:PORT``), each cached in ``OUT/cache`` so an interrupted sweep
+resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "sweep",
+        help="sweep ring, coupling, loss, channel and heater parameters; CSV + plots",
+        description="Evaluate a grid of weight-bank designs (Q, FSR, extinction, crosstalk, "
+                    "weight effective bits, heater power, MAC/s, pJ/MAC and optionally MNIST "
+                    "accuracy) and write sweep.csv, sweep.json and PNG plots.",
+        epilog="Parameters: radius (m), r, gap (m), q_loaded, loss_db_per_cm, "
+               "channel_spacing (Hz), n_channels, thermal_resistance (K/W), "
+               "tuning_efficiency (m/W), heater_resistance (ohm), heater_max_power (W), or "
+               "any dotted chip key such as core.n_outputs. Ranges: NAME=START:STOP:NUM "
+               "(inclusive; add :log for geometric) or NAME=V1,V2,...",
+    )
+    p.add_argument("--grid", type=Path, help="grid TOML file ([grid], [chip], [options])")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=RANGE",
+                   help="a sweep axis, e.g. radius=5e-6:20e-6:8 or r=0.95,0.97,0.99 "
+                   "(repeatable)")
+    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--scheduler", help="Dask scheduler address tcp://HOST:PORT (default: "
+                   "local process pool)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: all CPUs)")
+    p.add_argument("--mnist-epochs", type=int, help="train MNIST with photonic DFA on every "
+                   "point's chip for this many epochs (small subset; default 0: off)")
+    p.add_argument("--no-calibration", action="store_true",
+                   help="skip calibrating a fabricated chip; weight bits from the design chip")
+    p.add_argument("--seed", type=int, help="seed of the fabricated chips and random weights")
+    p.add_argument("--data-dir", type=Path, help="MNIST data directory (for --mnist-epochs)")
+    p.add_argument("--no-plots", action="store_true", help="write the CSV only")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def build_grid(args: argparse.Namespace) -> Any:
+    """The :class:`~photonic_dfa.sweep.SweepGrid` of the command line."""
+    from photonic_dfa.sweep import SweepGrid, load_grid, parse_axis
+
+    if args.grid is None and not args.param:
+        raise ValueError("give a grid: --grid GRID.toml and/or --param NAME=RANGE")
+    axes: dict[str, Any] = {}
+    base: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    if args.grid is not None:
+        g = load_grid(args.grid)
+        axes.update(g.axes)
+        base.update(g.base)
+        options.update(g.options)
+    for text in args.param:
+        name, values = parse_axis(text)
+        axes[name] = values
+    if args.mnist_epochs is not None:
+        options["mnist_epochs"] = args.mnist_epochs
+    if args.no_calibration:
+        options["calibrate"] = False
+    if args.seed is not None:
+        options["seed"] = args.seed
+    return SweepGrid(tuple(axes.items()), base=base, options=options)
+
+
+def run(args: argparse.Namespace) -> int:
+    from photonic_dfa.sweep import run_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if args.data_dir is not None:
+        # spawned workers inherit it; remote Dask workers need it set in their environment
+        os.environ["PHOTONIC_DFA_DATA"] = str(args.data_dir)
+    grid = build_grid(args)
+    shape = " x ".join(f"{n}[{len(v)}]" for n, v in grid.axes)
+    print(f"sweep: {len(grid)} points ({shape}); validating...", flush=True)
+    t0 = time.perf_counter()
+    result = run_sweep(grid, args.out, scheduler=args.scheduler, workers=args.workers,
+                       progress=not args.quiet)
+    elapsed = time.perf_counter() - t0
+    print(f"sweep: {len(result.rows)} points, {result.n_computed} computed, "
+          f"{result.n_cached} from cache, {elapsed:.1f} s -> {result.csv_path}", flush=True)
+    bad = [(i, msg) for i, msg in enumerate(result.problems) if msg]
+    if bad:
+        i, msg = bad[0]
+        print(f"sweep: {len(bad)} point(s) have no feasible design weight bank (their "
+              f"bank figures are empty, see the notes column); first, point {i}: {msg}",
+              file=sys.stderr)
+    sources = {r.get("weight_bits_source") for r in result.rows}
+    if any(s and s.startswith("design (calibration unavailable") for s in sources):
+        print("sweep: note: calibration package unavailable; weight_bits are design-chip "
+              "estimates (see weight_bits_source)", file=sys.stderr)
+    if not args.no_plots:
+        from photonic_dfa.sweep_plots import plot_sweep
+
+        for path in plot_sweep(result.rows, grid.axes, args.out):
+            print(f"  {path}")
+    return 0
