@@ -6,34 +6,33 @@ exactly the SplitMix64 sequence seeded with ``key``, but with random access: any
 order (and any thread split) draws the same numbers, so results depend only on the key,
 which the caller draws from an explicit ``numpy.random.Generator``.
 
-``h_i`` becomes a standard normal by inverting the CDF: bit 0 is the sign, the other 63
-bits a uniform ``v`` in (0, 1/2); ``|z| = -Phi^-1(v)`` is read from a 4096-cell table
-uniform in ``v`` with linear interpolation, and the first cell (``v < 2^-13``,
-``|z| > 3.57``) from a second 4096-cell table uniform over that cell, so tails are exact
-down to ``v = 2^-25`` (``|z| = 5.45``); the last 2^-25 of mass spreads linearly to
-``|z| = 7.03``. Quantile error below 2e-4 everywhere in ``|z| < 5.45`` (interpolation of a
-smooth function on a fine grid); mean, variance and tail probabilities agree with the
-normal distribution to sampling precision in 10^7 draws (tests).
+``h_i`` becomes a standard normal without transcendental functions or table look-ups, so
+the loops that use it stay vectorisable (a table inverse-CDF or Box-Muller costs 5-10x
+more per number here): its four 16-bit words are uniforms ``u_1..u_4``, their centred sum
+``s = sqrt(3) (u_1 + u_2 + u_3 + u_4 - 2)`` (Irwin-Hall, unit variance, excess kurtosis
+-0.3) is corrected by the odd cubic ``z = A s + B s^3`` whose constants make the variance 1
+and the excess kurtosis 0 exactly. The result is symmetric with the normal's first four
+moments; its CDF is within 2.1e-3 of the normal's everywhere (Kolmogorov distance) and
+its support ends at |z| = 4.06 (P(|z| > 3) = 0.24 % against 0.27 %). Good for additive
+receiver noise; not for tail (error-rate) studies beyond 4 sigma.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from scipy.special import ndtri
 
-__all__ = ["normal_table", "mix64", "normal_at", "GOLDEN"]
+__all__ = ["mix64", "normal_at", "fill_normal", "NORMAL_A", "NORMAL_B", "NORMAL_MAX"]
 
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+#: Cubic correction ``z = A s + B s^3`` of the standardised Irwin-Hall(4) sum ``s``:
+#: solves ``E z^2 = 1``, ``E z^4 = 3`` with the exact moments of ``s`` (1, 2.7, 10.93, ...).
+NORMAL_A = 0.9490355216548405
+NORMAL_B = 0.018641505975909772
+#: Largest |z| the generator can return: ``A 2 sqrt 3 + B (2 sqrt 3)^3``.
+NORMAL_MAX = NORMAL_A * 2.0 * 3.0**0.5 + NORMAL_B * (2.0 * 3.0**0.5) ** 3
 
-
-def normal_table() -> tuple[np.ndarray, np.ndarray]:
-    """``(T1, T2)``: ``|z|`` at ``v = i / 2^13`` and at ``v = j / 2^25`` (i, j = 0..4096)."""
-    t1 = -ndtri(np.arange(4097) / 8192.0)
-    t1[0] = 0.0  # cell 0 is served by t2
-    t2 = -ndtri(np.arange(4097) / 2.0**25)
-    t2[0] = -ndtri(2.0**-40)
-    return np.ascontiguousarray(t1), np.ascontiguousarray(t2)
+_U16 = 1.0 / 65536.0
+_SQRT3 = 3.0**0.5
 
 
 @njit(cache=True, inline="always")
@@ -45,25 +44,19 @@ def mix64(z: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
-def normal_at(key: np.uint64, i: np.int64, t1: np.ndarray, t2: np.ndarray) -> float:
-    """Standard normal number ``i`` of stream ``key``."""
+def normal_at(key: np.uint64, i: np.int64) -> float:
+    """Approximately standard normal number ``i`` of stream ``key`` (module docstring)."""
     h = mix64(key + np.uint64(i + 1) * np.uint64(0x9E3779B97F4A7C15))
-    s = np.int64(h >> np.uint64(1))
-    sgn = 1.0 - 2.0 * np.float64(np.int64(h & np.uint64(1)))
-    i1 = s >> 51
-    f1 = np.float64((s >> 27) & 0xFFFFFF) * (1.0 / 16777216.0)
-    if i1 == 0:
-        i2 = (s >> 15) & 4095
-        f2 = np.float64(s & 0x7FFF) * (1.0 / 32768.0)
-        a = t2[i2]
-        return sgn * (a + f2 * (t2[i2 + 1] - a))
-    a = t1[i1]
-    return sgn * (a + f1 * (t1[i1 + 1] - a))
+    m = np.uint64(0xFFFF)
+    w = np.float64(np.int64((h & m) + ((h >> np.uint64(16)) & m)
+                            + ((h >> np.uint64(32)) & m) + (h >> np.uint64(48))))
+    s = _SQRT3 * ((w + 2.0) * _U16 - 2.0)
+    return s * (NORMAL_A + NORMAL_B * s * s)
 
 
 @njit(cache=True)
-def fill_normal(out: np.ndarray, key: np.uint64, t1: np.ndarray, t2: np.ndarray) -> None:
-    """``out.flat[i] = normal_at(key, i)`` (for tests and callers wanting a block)."""
+def fill_normal(out: np.ndarray, key: np.uint64) -> None:
+    """``out.flat[i] = normal_at(key, i)``."""
     flat = out.reshape(-1)
     for i in range(flat.size):
-        flat[i] = normal_at(key, i, t1, t2)
+        flat[i] = normal_at(key, i)
