@@ -12,7 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["MeasurableChip", "one_hot_sweeps", "measure_weight_matrix"]
+__all__ = ["MeasurableChip", "one_hot_sweeps", "measure_weight_matrix", "applied_powers"]
 
 
 @runtime_checkable
@@ -52,3 +52,14 @@ def measure_weight_matrix(chip: MeasurableChip, heater_powers: np.ndarray,
     n = chip.n_inputs
     p = np.broadcast_to(np.asarray(heater_powers, dtype=float), (n, chip.n_outputs, n))
     return one_hot_sweeps(chip, np.arange(n), p, samples).T
+
+
+def applied_powers(chip: MeasurableChip, powers: np.ndarray) -> np.ndarray:
+    """The powers the heater drivers really apply for commanded ``powers``: rounded to the
+    data sheet's step ``design.heater_lsb`` (none if 0), within ``[0, max_heater_power]``.
+    Sweeps record these, so a model is never fitted to powers the chip did not apply."""
+    d = chip.design
+    p = np.clip(np.asarray(powers, dtype=float), 0.0, d.max_heater_power)
+    if d.heater_lsb > 0.0:
+        p = np.clip(np.rint(p / d.heater_lsb) * d.heater_lsb, 0.0, d.max_heater_power)
+    return p

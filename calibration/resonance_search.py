@@ -31,7 +31,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from .lorentzian import fit_lorentzian
-from .measurement import MeasurableChip, one_hot_sweeps
+from .measurement import MeasurableChip, applied_powers, one_hot_sweeps
 
 __all__ = ["ResonanceFit", "find_resonances", "coarse_search"]
 
@@ -81,7 +81,7 @@ def coarse_search(chip: MeasurableChip, park: np.ndarray, step: float,
     d = chip.design
     m, n = chip.n_outputs, chip.n_inputs
     grid = np.arange(0.0, d.max_heater_power + 0.5 * step, step)
-    grid = np.minimum(grid, d.max_heater_power)
+    grid = np.unique(applied_powers(chip, grid))
     g = grid.size
     p = np.broadcast_to(park, (n, g, m, n)).copy()
     ks = np.arange(n)
@@ -144,7 +144,7 @@ def find_resonances(chip: MeasurableChip, coarse_step: float | None = None,
     half = fine_halfwidth * 0.5 * d.linewidth_power
     offs = np.linspace(-half, half, fine_points)
     centre = np.where(found2, peak2, 0.5 * d.max_heater_power)
-    sweep = np.clip(centre[..., None] + offs, 0.0, d.max_heater_power)  # (M, N, G)
+    sweep = applied_powers(chip, centre[..., None] + offs)  # (M, N, G)
     p = np.broadcast_to(park, (n, fine_points, m, n)).copy()
     ks = np.arange(n)
     p[ks, :, :, ks] = sweep.transpose(1, 2, 0)  # (N, G, M) into ring k's column

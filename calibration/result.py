@@ -1,0 +1,344 @@
+"""The result of calibrating a chip: what was measured, and heater powers for any matrix.
+
+A :class:`CalibrationResult` holds every stage's measurements and models (resonance fits,
+crosstalk matrix, weight lookup tables) and the rings found faulty. It maps a target
+matrix of effective weights ``(M, N)`` (or tiles ``(..., M, N)``) to heater powers with
+the model of a chosen stage:
+
+- ``"resonance"``: each ring's Lorentzian inverted on its red branch, in its own heater
+  power, the neighbours' heat taken as it was during the fit;
+- ``"crosstalk"``: the same in equivalent power, compensated through ``C P = u``;
+- ``"lookup"`` (default): the measured weight curves inverted, compensated through ``C``.
+
+A ring with a dead heater or an unreachable resonance has a fixed weight (the level it
+reads); a target it cannot give raises :class:`FlaggedRingError` naming the bank and ring
+(``allow_flagged=True`` programs the others and leaves it parked). Targets outside a
+working ring's measured range are clipped and counted, never silently.
+
+Files: :func:`photonic_dfa.atomic.save_npz_checked` (versioned, sha256-checked); a
+truncated or corrupt file raises :class:`~photonic_dfa.atomic.CorruptFileError`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from photonic_dfa.atomic import load_npz_checked, save_npz_checked
+from photonic_dfa.validation import check_array
+
+from .crosstalk import powers_for_equivalent
+from .lorentzian import lorentzian_inverse
+from .resonance_search import ResonanceFit
+from .weight_lookup import WeightLookup, lookup_equivalent, resonance_equivalent
+
+__all__ = ["CalibrationResult", "FlaggedRingError", "STAGES", "FILE_KIND", "FILE_VERSION"]
+
+FILE_KIND = "calibration"
+FILE_VERSION = 1
+STAGES = ("resonance", "crosstalk", "lookup")
+
+
+class FlaggedRingError(ValueError):
+    """A target needs a weight that a faulty ring (dead heater, unreachable resonance)
+    cannot give."""
+
+
+_ARRAYS = (
+    "p0", "gamma", "amplitude", "baseline", "p0_stderr", "found", "stuck", "context",
+    "sweep_powers", "sweep_readings", "crosstalk", "crosstalk_step", "u_samples",
+    "w_samples", "u_table", "w_table", "w_min", "w_max", "park", "dead_heater",
+    "unreachable", "drift_shift",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationResult:
+    """Calibration of an ``(M, N)`` chip (module docstring). Arrays are over rings
+    ``(M, N)`` unless said; powers in W."""
+
+    p0: np.ndarray
+    gamma: np.ndarray
+    amplitude: np.ndarray
+    baseline: np.ndarray
+    p0_stderr: np.ndarray
+    found: np.ndarray
+    stuck: np.ndarray
+    context: np.ndarray
+    sweep_powers: np.ndarray  # (M, N, G)
+    sweep_readings: np.ndarray  # (M, N, G)
+    crosstalk: np.ndarray  # (M, N, N)
+    crosstalk_step: np.ndarray
+    u_samples: np.ndarray  # (M, N, G)
+    w_samples: np.ndarray
+    u_table: np.ndarray  # (M, N, T)
+    w_table: np.ndarray
+    w_min: np.ndarray
+    w_max: np.ndarray
+    park: np.ndarray
+    dead_heater: np.ndarray
+    unreachable: np.ndarray
+    drift_shift: np.ndarray
+    max_heater_power: float
+    heater_lsb: float
+    measurements: dict[str, int] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        m, n = np.shape(self.p0)
+        for name in _ARRAYS:
+            a = np.asarray(getattr(self, name))
+            if a.shape[:2] != (m, n):
+                raise ValueError(f"{name} must have leading shape ({m}, {n}), got {a.shape}")
+            object.__setattr__(self, name, a)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_stages(cls, fit: ResonanceFit, crosstalk: Any, lookup: WeightLookup,
+                    design: Any, measurements: dict[str, int] | None = None,
+                    meta: dict[str, Any] | None = None) -> CalibrationResult:
+        """Assemble a result; rings not found are classified by their heater's effect on
+        the neighbours: none (below a tenth of the bank's typical nearest-neighbour
+        coupling) means a dead heater, otherwise an unreachable resonance."""
+        c = crosstalk.matrix
+        m, n = fit.p0.shape
+        nn = np.array([[c[j, k, k + 1] for k in range(n - 1)] for j in range(m)]) \
+            if n > 1 else np.zeros((m, 0))
+        typical = np.median(np.abs(nn), axis=1) if n > 1 else np.zeros(m)
+        off = np.abs(c) * (1.0 - np.eye(n))[None]
+        effect = off.max(axis=1)  # column max: ring k's heater on anyone else
+        if n > 1:
+            dead = ~fit.found & (effect < 0.1 * typical[:, None])
+        else:
+            dead = np.zeros((m, n), dtype=bool)  # one ring: no neighbour to tell
+        unreachable = ~fit.found & ~dead
+        return cls(
+            p0=fit.p0, gamma=fit.gamma, amplitude=fit.amplitude, baseline=fit.baseline,
+            p0_stderr=fit.p0_stderr, found=fit.found, stuck=fit.stuck, context=fit.context,
+            sweep_powers=fit.sweep_powers, sweep_readings=fit.sweep_readings,
+            crosstalk=c, crosstalk_step=crosstalk.delta_power, u_samples=lookup.u_samples,
+            w_samples=lookup.w_samples, u_table=lookup.u_table, w_table=lookup.w_table,
+            w_min=lookup.w_min, w_max=lookup.w_max, park=lookup.park, dead_heater=dead,
+            unreachable=unreachable, drift_shift=np.zeros((m, n)),
+            max_heater_power=float(design.max_heater_power),
+            heater_lsb=float(design.heater_lsb), measurements=dict(measurements or {}),
+            meta=dict(meta or {}))
+
+    # ------------------------------------------------------------------ figures
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(M, N)``: banks, channels."""
+        return tuple(self.p0.shape)  # type: ignore[return-value]
+
+    @property
+    def working(self) -> np.ndarray:
+        """Rings with a resonance in reach and a working heater ``(M, N)``."""
+        return self.found & ~self.dead_heater & ~self.unreachable
+
+    @property
+    def weight_range(self) -> tuple[float, float]:
+        """``(w_lo, w_hi)``: the weights every working ring reaches (measured)."""
+        ok = self.working
+        if not ok.any():
+            return 0.0, 0.0
+        return float(self.w_min[ok].max()), float(self.w_max[ok].min())
+
+    @property
+    def symmetric_weight_range(self) -> float:
+        """Largest ``s`` with ``[-s, s]`` inside :attr:`weight_range` (0 if none)."""
+        lo, hi = self.weight_range
+        return max(0.0, min(-lo, hi))
+
+    @property
+    def flagged(self) -> list[dict[str, Any]]:
+        """Faulty rings: ``{"bank", "ring", "fault", "weight"}`` (``weight``: the fixed
+        weight the ring's channel reads)."""
+        out = []
+        for kind, mask in (("dead heater", self.dead_heater),
+                           ("unreachable resonance", self.unreachable)):
+            for j, k in zip(*np.nonzero(mask)):
+                out.append({"bank": int(j), "ring": int(k), "fault": kind,
+                            "weight": float(self.fixed_weight[j, k])})
+        return sorted(out, key=lambda d: (d["bank"], d["ring"]))
+
+    @property
+    def fixed_weight(self) -> np.ndarray:
+        """The weight a faulty ring's channel reads with the others parked ``(M, N)``
+        (mean of its lookup sweep, which no heater power changed)."""
+        return np.mean(self.w_samples, axis=-1)
+
+    @property
+    def total_measurements(self) -> int:
+        return int(sum(self.measurements.values()))
+
+    # ------------------------------------------------------------------ programming
+    def equivalent_for(self, targets: Any, stage: str = "lookup") -> np.ndarray:
+        """Equivalent powers ``u`` ``(..., M, N)`` for target weights (``"crosstalk"`` or
+        ``"lookup"`` models)."""
+        t = self._targets(targets)
+        if stage == "lookup":
+            return lookup_equivalent(self.lookup, t)
+        if stage == "crosstalk":
+            u0 = resonance_equivalent(self.resonance_fit, self.crosstalk)
+            return lorentzian_inverse(t, u0, self._gamma, self._amplitude, self._baseline)
+        raise ValueError(f"stage must be 'crosstalk' or 'lookup' here, got {stage!r}")
+
+    def powers_for_equivalent(self, u: Any) -> np.ndarray:
+        """Heater powers for equivalent powers ``u`` ``(..., M, N)``: ``C P = u`` on working
+        rings, faulty rings parked; clipped to ``[0, max_heater_power]``."""
+        p = powers_for_equivalent(self.crosstalk, np.asarray(u, dtype=float),
+                                  free=self.working, fixed=self.park)
+        return np.clip(p, 0.0, self.max_heater_power)
+
+    def heater_powers_for(self, targets: Any, stage: str = "lookup",
+                          allow_flagged: bool = False) -> np.ndarray:
+        """Heater powers ``(..., M, N)`` realising target effective weights ``(..., M, N)``.
+
+        ``stage``: ``"resonance"``, ``"crosstalk"`` or ``"lookup"`` (module docstring).
+        Working rings' targets outside their measured range are clipped (RuntimeWarning
+        with the count); a faulty ring asked for another weight than its fixed one raises
+        :class:`FlaggedRingError` unless ``allow_flagged``.
+        """
+        if stage not in STAGES:
+            raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+        t = self._targets(targets)
+        self._check_flagged(t, allow_flagged)
+        ok = self.working
+        lo = np.where(ok, self.w_min, -np.inf)
+        hi = np.where(ok, self.w_max, np.inf)
+        n_clip = int(np.count_nonzero(((t < lo) | (t > hi)) & ok))
+        if n_clip:
+            warnings.warn(f"{n_clip} target weight(s) outside their ring's measured range "
+                          "were clipped", RuntimeWarning, stacklevel=2)
+        t = np.clip(t, lo, hi)
+        if stage == "resonance":
+            p = lorentzian_inverse(t, self._p0, self._gamma, self._amplitude, self._baseline)
+            p = np.where(ok, p, self.park)
+            return np.clip(p, 0.0, self.max_heater_power)
+        return self.powers_for_equivalent(self.equivalent_for(t, stage))
+
+    def program_hook(self, stage: str = "lookup", allow_flagged: bool = False
+                     ) -> Callable[[np.ndarray], np.ndarray]:
+        """A callable for ``PhotonicMVM.program(W, heater_powers=...)``: normalised target
+        tiles ``(R, C, M, N)`` to heater powers."""
+        return lambda tiles: self.heater_powers_for(tiles, stage, allow_flagged)
+
+    def program(self, core: Any, weights: Any, stage: str = "lookup",
+                allow_flagged: bool = False, **kw: Any) -> Any:
+        """Program ``core`` (a PhotonicMVM on the calibrated chip) with ``weights`` through
+        this calibration; returns its ProgramInfo. The core should be built with
+        ``weight_limit=self.symmetric_weight_range`` so it normalises matrices into the
+        measured range."""
+        return core.program(weights, heater_powers=self.program_hook(stage, allow_flagged),
+                            **kw)
+
+    # ------------------------------------------------------------------ stages as objects
+    @property
+    def resonance_fit(self) -> ResonanceFit:
+        return ResonanceFit(
+            p0=self.p0, gamma=self.gamma, amplitude=self.amplitude, baseline=self.baseline,
+            p0_stderr=self.p0_stderr, rms_residual=np.zeros(self.shape), found=self.found,
+            stuck=self.stuck, context=self.context, sweep_powers=self.sweep_powers,
+            sweep_readings=self.sweep_readings, measurements=self.measurements.get(
+                "resonance", 0))
+
+    @property
+    def lookup(self) -> WeightLookup:
+        return WeightLookup(u_samples=self.u_samples, w_samples=self.w_samples,
+                            u_table=self.u_table, w_table=self.w_table, w_min=self.w_min,
+                            w_max=self.w_max, park=self.park,
+                            measurements=self.measurements.get("lookup", 0))
+
+    def shifted(self, shift: np.ndarray, measurements: int = 0) -> CalibrationResult:
+        """A copy whose weight curves and resonances moved by ``-shift`` ``(M, N)`` in
+        equivalent power (a drift that warmed ring k by ``shift_k`` of its own heater)."""
+        s = np.where(self.working, np.asarray(shift, dtype=float), 0.0)
+        meas = dict(self.measurements)
+        meas["drift"] = meas.get("drift", 0) + int(measurements)
+        return replace(self, u_table=self.u_table - s[..., None],
+                       u_samples=self.u_samples - s[..., None], p0=self.p0 - s,
+                       drift_shift=self.drift_shift + s, measurements=meas)
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | Path) -> Path:
+        """Write atomically with a checksum (:func:`save_npz_checked`)."""
+        arrays = {name: np.asarray(getattr(self, name)) for name in _ARRAYS}
+        meta = {"max_heater_power": self.max_heater_power, "heater_lsb": self.heater_lsb,
+                "measurements": self.measurements, "meta": self.meta}
+        return save_npz_checked(path, arrays, meta, FILE_KIND, FILE_VERSION)
+
+    @classmethod
+    def load(cls, path: str | Path) -> CalibrationResult:
+        """Read :meth:`save`'s file; ``CorruptFileError`` if truncated, corrupt, or of
+        another kind or version."""
+        arrays, meta = load_npz_checked(path, FILE_KIND, FILE_VERSION)
+        missing = [n for n in _ARRAYS if n not in arrays]
+        if missing:
+            from photonic_dfa.atomic import CorruptFileError
+
+            raise CorruptFileError(f"{path}: calibration file lacks {', '.join(missing)}")
+        return cls(**{n: arrays[n] for n in _ARRAYS},
+                   max_heater_power=float(meta["max_heater_power"]),
+                   heater_lsb=float(meta["heater_lsb"]),
+                   measurements={k: int(v) for k, v in meta["measurements"].items()},
+                   meta=dict(meta["meta"]))
+
+    def equals(self, other: CalibrationResult) -> bool:
+        """Field-by-field equality (arrays exactly, NaN equal to NaN)."""
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(a, np.ndarray):
+                if a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind == "f"):
+                    return False
+            elif a != b:
+                return False
+        return True
+
+    # ------------------------------------------------------------------ internals
+    @property
+    def _p0(self) -> np.ndarray:
+        return np.where(self.found, self.p0, 0.0)
+
+    @property
+    def _gamma(self) -> np.ndarray:
+        return np.where(self.found, self.gamma, 1.0)
+
+    @property
+    def _amplitude(self) -> np.ndarray:
+        return np.where(self.found, self.amplitude, 1.0)
+
+    @property
+    def _baseline(self) -> np.ndarray:
+        return np.where(self.found, self.baseline, -1.0)
+
+    def _targets(self, targets: Any) -> np.ndarray:
+        t = check_array("targets", targets)
+        if t.ndim < 2 or t.shape[-2:] != self.shape:
+            raise ValueError(f"targets must have shape (..., {self.shape[0]}, "
+                             f"{self.shape[1]}), got {t.shape}")
+        return t
+
+    def _check_flagged(self, t: np.ndarray, allow: bool) -> None:
+        bad = ~self.working
+        if allow or not bad.any():
+            return
+        # tolerance: a twentieth of the common range (a fixed weight that close is usable)
+        lo, hi = self.weight_range
+        tol = 0.05 * max(hi - lo, 1e-9)
+        need = np.abs(t - self.fixed_weight) > tol
+        hit = need & bad
+        if hit.any():
+            j, k = (int(v) for v in np.argwhere(hit.reshape(-1, *self.shape).any(axis=0))[0])
+            kind = "dead heater" if self.dead_heater[j, k] else (
+                "unreachable resonance" if self.unreachable[j, k] else "no resonance fit")
+            raise FlaggedRingError(
+                f"bank {j} ring {k} ({kind}) is fixed at weight "
+                f"{self.fixed_weight[j, k]:.4g}; a target needs "
+                f"{float(t[..., j, k][hit[..., j, k]].flat[0]):.4g}. "
+                f"{int(hit.sum())} target(s) need faulty rings; avoid them or pass "
+                "allow_flagged=True")
