@@ -234,9 +234,14 @@ class PhotonicMVM:
         ``None``: every bank is the design bank of ``config`` (identical rings). Or a
         sequence of M :class:`~photonic_dfa.circuits.weight_bank.WeightBank` of N channels,
         e.g. fabricated banks with variation; they need ``errors.weight_bank``.
+    weight_limit:
+        Symmetric bank weight ``w_lim`` to normalise matrices to (before
+        ``bank.weight_margin``), e.g. a calibration's measured range; default the banks'
+        model range (:attr:`WeightBank.symmetric_weight_range`).
     """
 
-    def __init__(self, config: ChipConfig | None = None, banks: Sequence[Any] | None = None):
+    def __init__(self, config: ChipConfig | None = None, banks: Sequence[Any] | None = None,
+                 weight_limit: float | None = None):
         cfg = ChipConfig() if config is None else config
         if not isinstance(cfg, ChipConfig):
             raise ValueError(f"config must be a ChipConfig, got {type(cfg).__name__}")
@@ -261,7 +266,9 @@ class PhotonicMVM:
             self._banks = (build_bank(cfg),)
         else:
             self._banks = None
-        if self._banks is not None:
+        if weight_limit is not None:
+            lim = check_scalar("weight_limit", weight_limit, 0.0, 1.0, low_inclusive=False)
+        elif self._banks is not None:
             lim = min(bk.symmetric_weight_range for bk in self._banks)
             if lim <= 0:
                 raise ValueError("the weight banks have no symmetric weight range")
