@@ -1,0 +1,233 @@
+"""PhotonicMVM: exactness when ideal, each noise source against the detector model,
+bad input, determinism."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import fields
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from photonic_dfa.architecture._noise import NORMAL_MAX, fill_normal
+from photonic_dfa.architecture.config import ChipConfig, ErrorConfig
+from photonic_dfa.architecture.core import PhotonicMVM
+
+SMALL = {"core.n_inputs": 4, "core.n_outputs": 3}
+
+
+def _bound(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Backward-stable bound: (|W| 1) max|x| per element."""
+    return np.abs(w).sum(axis=1)[None, :] * np.abs(x).max(axis=1)[:, None]
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_out=st.integers(1, 9), n_in=st.integers(1, 11), batch=st.integers(1, 5),
+       mode=st.sampled_from(["offset", "differential"]), seed=st.integers(0, 2**31),
+       mag=st.floats(1e-6, 1e6))
+def test_ideal_core_is_exact(n_out, n_in, batch, mode, seed, mag):
+    rng = np.random.default_rng(seed)
+    core = PhotonicMVM(ChipConfig.ideal().updated(**SMALL, **{"core.signed_inputs": mode}))
+    w = rng.uniform(-1, 1, (n_out, n_in)) * mag
+    x = rng.standard_normal((batch, n_in)) / mag
+    core.program(w)
+    y = core.matvec(x)
+    assert y.shape == (batch, n_out)
+    assert np.all(np.abs(y - x @ w.T) <= 1e-10 * _bound(w, x) + 1e-300)
+
+
+def test_ideal_tiling_and_gating():
+    rng = np.random.default_rng(3)
+    core = PhotonicMVM(ChipConfig.ideal().updated(**SMALL))
+    w = rng.uniform(-1, 1, (10, 9))
+    x = rng.standard_normal((6, 9))
+    info = core.program(w)
+    assert info.tiles == (4, 3)
+    gate = rng.random((6, 10)) > 0.5
+    y = core.matvec(x, gate=gate)
+    ref = np.where(gate, x @ w.T, 0.0)
+    assert np.all(np.abs(y - ref) <= 1e-10 * _bound(w, x))
+    assert np.all(y[~gate] == 0.0)
+    # one vector in, one vector out
+    assert np.allclose(core.matvec(x[0]), y[0] if gate[0].all() else x[0] @ w.T)
+
+
+_SOURCES = [f.name for f in fields(ErrorConfig) if f.name != "seed"]
+
+
+@pytest.mark.parametrize("source", _SOURCES)
+def test_each_source_alone_changes_output(source):
+    cfg = ChipConfig.ideal().updated(**SMALL, **{f"errors.{source}": True})
+    if source in ("thermal_crosstalk", "heater_quantization"):
+        cfg = cfg.updated(**{"errors.weight_bank": True})
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-1, 1, (5, 6))
+    x = rng.standard_normal((8, 6))
+    core = PhotonicMVM(cfg)
+    core.program(w)
+    y = core.matvec(x)
+    ideal = PhotonicMVM(ChipConfig.ideal().updated(**SMALL))
+    ideal.program(w)
+    base = ideal.matvec(x)
+    change = np.max(np.abs(y - base)) / np.max(np.abs(base))
+    if source == "thermal_crosstalk":
+        # the design inverse compensates crosstalk exactly, with other heater powers
+        plain = PhotonicMVM(cfg.updated(**{"errors.thermal_crosstalk": False}))
+        plain.program(w)
+        assert core._banks[0].crosstalk is not None and plain._banks[0].crosstalk is None
+        assert np.max(np.abs(core.heater_powers / plain.heater_powers - 1.0)) > 0.01
+        assert change < 1e-6
+    elif source == "weight_bank":
+        # the design inverse reaches the targets to its tolerance (1e-9)
+        assert 0.0 < core.info.weight_max_error <= 1e-8 and change > 0.0
+    elif source == "modulator_extinction":
+        # finite extinction alone is undone exactly (offset cancels, gain is digital) ...
+        assert change < 1e-12
+        # ... but it shrinks the swing, so the same receiver noise weighs more
+        def err(c):
+            m = PhotonicMVM(c)
+            m.program(w)
+            return np.std(m.matvec(np.repeat(x, 200, axis=0), rng=3)
+                          - np.repeat(base, 200, axis=0))
+        assert err(cfg.updated(**{"errors.thermal": True})) > 1.5 * err(
+            cfg.updated(**{"errors.thermal": True, "errors.modulator_extinction": False}))
+    else:
+        assert change > 1e-6
+
+
+@pytest.mark.parametrize("source", ["shot", "thermal", "rin"])
+@pytest.mark.parametrize("mode", ["offset", "differential"])
+def test_noise_std_matches_detector_model(source, mode):
+    cfg = ChipConfig.ideal().updated(**{"core.n_inputs": 8, "core.n_outputs": 4,
+                                        "core.signed_inputs": mode,
+                                        f"errors.{source}": True,
+                                        "errors.modulator_extinction": True})
+    if source == "rin":
+        cfg = cfg.updated(**{"laser.rin_db_per_hz": -120.0})
+    rng = np.random.default_rng(1)
+    w = rng.uniform(-1, 1, (4, 8))
+    x = np.repeat(rng.standard_normal((1, 8)), 4000, axis=0)
+    core = PhotonicMVM(cfg)
+    core.program(w)
+    y = core.matvec(x, rng=7)
+    measured = y.std(axis=0)
+    analytic = core.analytic_noise_std(x[:1])[0]
+    assert np.all(np.abs(measured / analytic - 1.0) < 0.1), (measured, analytic)
+    # the mean is still W x
+    assert np.allclose(y.mean(axis=0), x[0] @ w.T, atol=5 * analytic.max() / np.sqrt(4000))
+
+
+def test_rin_is_correlated_across_banks():
+    cfg = ChipConfig.ideal().updated(**{"core.n_inputs": 4, "core.n_outputs": 2,
+                                        "errors.rin": True, "laser.rin_db_per_hz": -110.0})
+    core = PhotonicMVM(cfg)
+    core.program(np.array([[1.0, 0.5, -0.2, 0.1], [1.0, 0.5, -0.2, 0.1]]))
+    x = np.tile([1.0, -0.3, 0.7, 0.2], (3000, 1))
+    y = core.matvec(x, rng=1)
+    assert np.corrcoef(y.T)[0, 1] > 0.99  # same light, same intensity noise
+
+
+def test_default_chip_runs_and_counts():
+    rng = np.random.default_rng(2)
+    core = PhotonicMVM(ChipConfig().updated(**{"core.n_inputs": 8, "core.n_outputs": 8}))
+    b = rng.uniform(-1, 1, (20, 10))
+    info = core.program(b)
+    assert info.tiles == (3, 2) and info.n_clipped == 0
+    assert 0 < info.weight_rms_error < 0.05
+    e = rng.standard_normal((16, 10))
+    y = core.matvec(e)
+    ref = e @ b.T
+    rel = np.std(y - ref) / np.abs(ref).max()
+    assert 1e-4 < rel < 0.2
+    assert core.adc_clipped == 0  # auto-ranged ADC never saturates without noise excursions
+
+
+def test_determinism_by_seed():
+    cfg = ChipConfig().updated(**SMALL)
+    rng = np.random.default_rng(5)
+    w = rng.uniform(-1, 1, (4, 5))
+    x = rng.standard_normal((7, 5))
+    a, b = PhotonicMVM(cfg), PhotonicMVM(cfg)
+    a.program(w)
+    b.program(w)
+    ya1, ya2 = a.matvec(x), a.matvec(x)
+    yb1 = b.matvec(x)
+    assert np.array_equal(ya1, yb1)  # same config seed, same stream
+    assert not np.array_equal(ya1, ya2)  # the generator advances
+    assert np.array_equal(a.matvec(x, rng=11), b.matvec(x, rng=np.random.default_rng(11)))
+    c = PhotonicMVM(cfg.updated(**{"errors.seed": 1}))
+    c.program(w)
+    assert not np.array_equal(c.matvec(x), yb1)
+
+
+def test_bad_input():
+    core = PhotonicMVM(ChipConfig.ideal().updated(**SMALL))
+    with pytest.raises(RuntimeError, match="not programmed"):
+        core.matvec(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="weights"):
+        core.program(np.array([[1.0, np.nan]]))
+    with pytest.raises(ValueError, match="dimension"):
+        core.program(np.ones(3))
+    core.program(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="shape"):
+        core.matvec(np.ones((2, 4)))
+    with pytest.raises(ValueError, match="finite"):
+        core.matvec(np.array([[1.0, np.inf, 0.0]]))
+    with pytest.raises(ValueError, match="gate"):
+        core.matvec(np.ones((2, 3)), gate=np.ones((2, 5), bool))
+    with pytest.raises(ValueError, match="boolean"):
+        core.matvec(np.ones((2, 3)), gate=np.ones((2, 2)))
+    with pytest.raises(ValueError, match="scale"):
+        core.program(np.ones((2, 3)), scale=-1.0)
+    with pytest.raises(ValueError, match="heater_powers"):
+        core.program(np.ones((2, 3)), heater_powers=np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="banks"):
+        PhotonicMVM(ChipConfig.ideal(), banks=[])
+
+
+def test_out_of_range_targets_clip_with_warning_or_raise():
+    core = PhotonicMVM(ChipConfig.ideal().updated(**SMALL))
+    w = np.array([[0.5, 3.0, -2.0]])
+    with pytest.raises(ValueError, match="exceed"):
+        core.program(w, scale=1.0, clip=False)
+    with pytest.warns(RuntimeWarning, match="2 weight"):
+        info = core.program(w, scale=1.0)
+    assert info.n_clipped == 2
+    lim = core.weight_limit
+    assert np.allclose(core.realised, np.clip(w, -lim, lim))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert core.program(w).n_clipped == 0  # auto scale never clips
+
+
+def test_heater_power_hook_matches_design_inverse():
+    cfg = ChipConfig.ideal().updated(**{"core.n_inputs": 4, "core.n_outputs": 2,
+                                        "errors.weight_bank": True})
+    rng = np.random.default_rng(4)
+    w = rng.uniform(-1, 1, (2, 4))
+    a = PhotonicMVM(cfg)
+    a.program(w)
+    seen = {}
+
+    def hook(tiles):
+        seen["shape"] = tiles.shape
+        return a.heater_powers
+
+    b = PhotonicMVM(cfg)
+    b.program(w, heater_powers=hook)
+    assert seen["shape"] == (1, 1, 2, 4)
+    assert np.array_equal(a.realised, b.realised)
+    c = PhotonicMVM(cfg)
+    c.program(w, heater_powers=np.zeros((2, 4)))  # all heaters off: some other matrix
+    assert not np.allclose(c.realised, w, atol=1e-3)
+
+
+def test_fast_normal_moments():
+    z = np.empty(400_000)
+    fill_normal(z, np.uint64(9))
+    assert abs(z.mean()) < 0.01 and abs(z.var() - 1.0) < 0.01
+    assert np.abs(z).max() <= NORMAL_MAX
+    k = np.mean(z**4) / np.mean(z**2) ** 2
+    assert abs(k - 3.0) < 0.05
