@@ -302,28 +302,92 @@ class WeightBank:
         return start, end, floor
 
     @cached_property
+    def _box(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(lo, hi, unreachable)``: see :attr:`branch_temperatures`."""
+        start, end, floor = self._branch()
+        n = self.n_channels
+        lo, hi = np.maximum(start, floor), end.copy()
+        kinv = np.linalg.inv(self.thermal_matrix)
+        diag = np.diag(kinv)
+        if np.any(diag <= 0):
+            raise ValueError("thermal crosstalk matrix has a non-positive diagonal in its "
+                             "inverse; heaters cannot address their rings")
+        kp, km = kinv.clip(min=0), kinv.clip(max=0)
+        pmax, amb = self.heater.max_power, self.ambient_delta_t
+        eps = 1e-12 * pmax
+        stuck = np.zeros(n, dtype=bool)
+        for _ in range(200):
+            p_lo = kp @ (lo - amb) + km @ (hi - amb)
+            p_hi = kp @ (hi - amb) + km @ (lo - amb)
+            up = np.maximum(0.0, -p_lo - eps) / diag * (1.0 + 1e-9)
+            down = np.maximum(0.0, p_hi - pmax - eps) / diag * (1.0 + 1e-9)
+            if not (up.any() or down.any()):
+                break
+            if np.any(stuck & (up > 0) & (down > 0)):
+                k = int(np.flatnonzero(stuck & (up > 0) & (down > 0))[0])
+                raise ValueError(f"ring {k}'s heater cannot hold any temperature against "
+                                 "its neighbours' heat with powers in "
+                                 f"[0, max_power={pmax:g}]")
+            # a stuck ring's single temperature moves as a whole
+            lo = lo + np.where(stuck, up - down, up)
+            hi = hi - np.where(stuck, down - up, down)
+            gone = (hi < lo) & ~stuck
+            if gone.any():
+                # branch out of reach: park at the reachable temperature nearest to it
+                park = np.where(end <= lo, lo, hi)
+                lo = np.where(gone, park, lo)
+                hi = np.where(gone, park, hi)
+                stuck |= gone
+        else:  # pragma: no cover - converges in a few rounds for dominant diagonals
+            raise ValueError("could not fit the branch box to the heater range")
+        for x in (lo, hi, stuck):
+            x.setflags(write=False)
+        return lo, hi, stuck
+
+    @property
     def branch_temperatures(self) -> tuple[np.ndarray, np.ndarray]:
         """``(theta_lo, theta_hi)``, each ``(N,)`` in K: ring temperatures at the start (on
         resonance with its channel) and end of every ring's branch (module docstring).
 
         With ``t(lambda, dT) = (p0 + pt dT) / lambda + q`` the phase in cycles, resonance on
         ``lambda`` in mode ``m`` needs ``dT = (lambda (m - q) - p0) / pt``; ``m`` is the first
-        mode whose branch end is above the coldest temperature ``ambient_delta_t``. The start
-        is raised to that coldest temperature if below it; the end is capped at what the
-        ring's own heater reaches at ``max_power``.
+        mode whose branch end is above the coldest temperature ``ambient_delta_t``.
+
+        The box ``[theta_lo, theta_hi]^N`` is then shrunk until every point of it is
+        reachable with heater powers in ``[0, max_power]`` (``P = K^-1 (theta - ambient)``
+        is linear, so its extremes over the box are at corners): a start the neighbours'
+        heat (or drift) can push a ring past is raised, an end the heaters cannot reach is
+        lowered. A designed bank's bias makes this a no-op; a fabricated one may lose the
+        top or bottom of some ranges, as on a real chip. A ring whose branch vanishes is
+        *unreachable* (:attr:`unreachable_channels`): it is parked at the reachable
+        temperature nearest its branch (``theta_lo = theta_hi``) and its heater only holds
+        it there.
         """
-        start, end, floor = self._branch()
-        top = floor + np.diag(self.thermal_matrix) * self.heater.max_power
-        lo, hi = np.maximum(start, floor), np.minimum(end, top)
-        bad = np.flatnonzero(hi <= lo)
-        if bad.size:
-            k = int(bad[0])
-            raise ValueError(f"ring {k} cannot reach its branch: it needs "
-                             f"{start[k] - floor[k]:.4g} K of heating, its heater gives "
-                             f"{top[k] - floor[k]:.4g} K at max_power")
-        lo.setflags(write=False)
-        hi.setflags(write=False)
+        lo, hi, _ = self._box
         return lo, hi
+
+    @property
+    def unreachable_channels(self) -> tuple[int, ...]:
+        """Channels whose weight is not programmable: the ring cannot be brought onto its
+        branch (see :attr:`branch_temperatures`), or what is left of its branch is so
+        short that no weight is reachable for every setting of the neighbours (an empty
+        :meth:`reachable_weights` bound with either solver). The inverse parks such a ring
+        at a fixed temperature (mid-box) and leaves its channel out."""
+        return tuple(int(k) for k in np.flatnonzero(self._parked[0]))
+
+    @cached_property
+    def _parked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(mask, lo, hi)``: parked channels and the solve box with them fixed mid-box."""
+        lo, hi, stuck = self._box
+        mask = stuck.copy()
+        for s in SOLVERS:
+            w_min, w_max = self._raw_range(s)
+            mask |= w_min > w_max
+        mid = 0.5 * (lo + hi)
+        out = (mask, np.where(mask, mid, lo), np.where(mask, mid, hi))
+        for x in out:
+            x.setflags(write=False)
+        return out
 
     def _box_power_extremes(self, capped: bool = True) -> tuple[float, float]:
         """Smallest and largest heater power over the branch box ``theta in [lo, hi]^N``
@@ -519,6 +583,20 @@ class WeightBank:
         solver = _check_solver(solver)
         key = ("range", solver)
         if key not in self._cache:
+            w_min, w_max = self._raw_range(solver)
+            mask, lo, _ = self._parked
+            if mask.any():
+                parked = self._weights_theta(lo, solver)
+                w_min = np.where(mask, parked, w_min)
+                w_max = np.where(mask, parked, w_max)
+            w_min.setflags(write=False)
+            w_max.setflags(write=False)
+            self._cache[key] = (w_min, w_max)
+        return self._cache[key]
+
+    def _raw_range(self, solver: str) -> tuple[np.ndarray, np.ndarray]:
+        key = ("raw_range", solver)
+        if key not in self._cache:
             self._cache[key] = self._compute_range(solver)
         return self._cache[key]
 
@@ -556,15 +634,18 @@ class WeightBank:
                         best = np.where(better, ws[idx, g], best)
             out.append(sign * best)
         w_max, w_min = out
-        w_min.setflags(write=False)
-        w_max.setflags(write=False)
         return w_min, w_max
 
     @property
     def weight_range(self) -> tuple[float, float]:
-        """``(w_min, w_max)`` reachable on every channel with either solver."""
+        """``(w_min, w_max)`` reachable on every programmable channel (all but
+        :attr:`unreachable_channels`) with either solver."""
+        free = ~self._parked[0]
+        if not free.any():
+            raise ValueError("no channel of this bank is reachable")
         lows, highs = zip(*(self.reachable_weights(s) for s in SOLVERS))
-        return float(max(x.max() for x in lows)), float(min(x.min() for x in highs))
+        return (float(max(x[free].max() for x in lows)),
+                float(min(x[free].min() for x in highs)))
 
     @property
     def symmetric_weight_range(self) -> float:
@@ -579,7 +660,7 @@ class WeightBank:
         key = ("table", solver)
         if key not in self._cache:
             ra, lam = self._ra, self._lam
-            lo, hi = self.branch_temperatures
+            _, lo, hi = self._parked
             cyc = ra.cycles(lam[:, None], lo[None, :])
             P, Q = prefix_suffix(ring_elements(ra, cyc, solver), self._bus(lam, solver))
             diag = np.arange(self.n_channels)
@@ -634,13 +715,18 @@ class WeightBank:
         if tgt.ndim == 0 or tgt.shape[-1] != n:
             raise ValueError(f"targets must have shape (..., {n}), got {tgt.shape}")
         w_min, w_max = self.reachable_weights(solver)
+        stuck = self._parked[0]
         outside = (tgt < w_min) | (tgt > w_max)
+        outside[..., stuck] = tgt[..., stuck] != w_min[stuck]
         n_clipped = int(outside.sum())
         if clip:
             tgt = np.clip(tgt, w_min, w_max)
         elif n_clipped:
             k = int(np.flatnonzero(outside.reshape(-1, n).any(axis=0))[0])
             v = float(tgt[..., k][outside[..., k]].flat[0])
+            if stuck[k]:
+                raise ValueError(f"targets for channel {k} cannot be set: it is an "
+                                 "unreachable channel (see unreachable_channels); use clip=True")
             raise ValueError(f"targets for channel {k} must be in [{w_min[k]:.9g}, "
                              f"{w_max[k]:.9g}] (its reachable range with solver={solver!r}), "
                              f"got {v!r}; use clip=True to clip")
@@ -648,9 +734,9 @@ class WeightBank:
         flat = tgt.reshape(-1, n)
         theta = self._newton(self._initial_theta(flat, solver), flat, solver, tol, max_iter)
         powers = self.powers_for_temperatures(theta)
-        resid = np.abs(self.weights(powers, solver) - flat)
+        resid = np.abs(self.weights(powers, solver) - flat)[:, ~stuck]
         if resid.size and resid.max() > tol:
-            k = int(np.argmax(resid.max(axis=0)))
+            k = int(np.flatnonzero(~stuck)[np.argmax(resid.max(axis=0))])
             raise RuntimeError(f"weight inverse did not converge for channel {k}: residual "
                                f"{resid[:, k].max():.3g} > tol={tol:g} after {max_iter} "
                                "iterations")
@@ -678,7 +764,7 @@ class WeightBank:
         """Solve every ring's own 1-D equation ``w_k(x) = target_k`` on its branch with the
         other rings held fixed (bracketed Newton: Newton steps that stay inside the
         bracket, bisection otherwise); all rings and rows at once."""
-        lo, hi = self.branch_temperatures
+        _, lo, hi = self._parked
         f = self._ring_functions(theta, solver)
         h = self._theta_step()
         a = np.broadcast_to(lo, theta.shape).copy()
@@ -705,7 +791,7 @@ class WeightBank:
         root in its branch for targets in the reachable range), each followed by a trial
         Newton step with the full Jacobian (fast convergence where neighbours couple
         strongly), kept for a row only if it lowers ``|w - target|_2``."""
-        lo, hi = self.branch_temperatures
+        stuck, lo, hi = self._parked
         theta = np.clip(theta, lo, hi)
         # Converge a little below tol so the round trip through powers keeps within it.
         goal = 0.25 * tol
@@ -713,6 +799,7 @@ class WeightBank:
         for _ in range(max_iter):
             th, tg = theta[active], tgt[active]
             r = self._weights_theta(th, solver) - tg
+            r[:, stuck] = 0.0  # parked rings: their weights are not solved for
             keep = np.max(np.abs(r), axis=1) > goal
             active, th, tg = active[keep], th[keep], tg[keep]
             if active.size == 0:
@@ -720,12 +807,18 @@ class WeightBank:
             th = self._jacobi_sweep(th, tg, solver, goal)
             w, jac = self._jacobian_theta(th, solver)
             r = w - tg
+            if stuck.any():
+                r[:, stuck] = 0.0
+                jac[:, stuck, :] = 0.0
+                jac[:, :, stuck] = 0.0
+                jac[:, stuck, stuck] = 1.0
             try:
                 step = np.linalg.solve(jac, -r[..., None])[..., 0]
             except np.linalg.LinAlgError:
                 step = -(np.linalg.pinv(jac) @ r[..., None])[..., 0]
             trial = np.clip(th + step, lo, hi)
             rt = self._weights_theta(trial, solver) - tg
+            rt[:, stuck] = 0.0
             better = np.sum(rt * rt, axis=1) < np.sum(r * r, axis=1)
             theta[active] = np.where(better[:, None], trial, th)
         return theta

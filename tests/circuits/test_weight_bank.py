@@ -60,9 +60,13 @@ def test_auto_bias_is_the_smallest_that_keeps_the_branch_box_feasible(bank):
     # every corner of the box needs non-negative power, the worst exactly ~0
     pmin, pmax = bank._box_power_extremes()
     assert -1e-15 <= pmin < 1e-6 * pmax
-    # the same bank without bias cannot reach every box corner with heating alone
+    # the same bank without bias cannot reach every corner of its branch box with heating
+    # alone, so its branch starts are raised and it loses the top of its range
     unbiased = WeightBank.design(GRID, bias=0.0)
-    assert unbiased._box_power_extremes()[0] < -1e-6
+    assert unbiased._box_power_extremes(capped=False)[0] < -1e-6
+    assert np.all(unbiased.branch_temperatures[0] > unbiased._branch()[0] + 0.1)
+    assert np.all(unbiased.reachable_weights("fast")[1]
+                  < bank.reachable_weights("fast")[1] - 0.01)
     # explicitly: ring k on its channel with every neighbour at its branch end needs
     # P_k >= 0, and for the worst ring exactly ~0 (the neighbours' heat alone brings it there)
     own = []
@@ -96,6 +100,55 @@ def test_ring_beyond_its_branch_uses_the_next_reachable_resonance(cold):
         LAM[0], rel=1e-14)
     fsr_kelvin = shifted.fsr(LAM[0]) * shifted.n_g / (LAM[0] * shifted.dn_dT)
     assert lo[0] == pytest.approx(fsr_kelvin * (1 - 0.6e-9 / shifted.fsr(LAM[0])), rel=1e-2)
+
+
+def _fabricated(cold: WeightBank, offsets_nm: tuple[float, float], coupling: float,
+                seed: int) -> WeightBank:
+    rng = np.random.default_rng(seed)
+    rings = tuple(rg.tuned_to(float(w + 1e-9 * rng.uniform(*offsets_nm)))
+                  for rg, w in zip(cold.rings, LAM))
+    k = 3e3 * (np.eye(8) + coupling * (np.eye(8, k=1) + np.eye(8, k=-1))
+               + 0.02 * rng.random((8, 8)))
+    return WeightBank(rings, cold.channel_wavelengths, Heater(max_power=20e-3),
+                      ThermalCrosstalk(k, allow_asymmetric=True), 0.3, cold.bus_length)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_fabricated_bank_inverse_stays_within_heater_limits(cold, solver):
+    """Random resonance offsets, a measured (asymmetric) crosstalk matrix and drift: the
+    branch box shrinks to what heaters can reach, and every target in the reachable ranges
+    is met with powers in [0, max_power]."""
+    fab = _fabricated(cold, (-0.6, -0.05), 0.06, seed=11)
+    lo, hi = fab.branch_temperatures
+    start, end, _ = fab._branch()
+    assert np.all(lo >= np.maximum(start, 0.3)) and np.all(hi <= end)
+    assert fab.unreachable_channels == ()
+    tgt = _targets(fab, solver, 100, seed=12)
+    p = fab.heater_powers_for_weights(tgt, solver)
+    assert p.min() >= 0 and p.max() <= 20e-3
+    assert np.max(np.abs(fab.weights(p, solver) - tgt)) <= 1e-9
+
+
+def test_unreachable_ring_is_parked_and_the_others_still_work(cold):
+    """A ring pushed past its branch by its neighbours' heat is parked; its channel is
+    excluded from the common range and from the solve; clip=True counts its entries."""
+    fab = _fabricated(cold, (-0.5, 0.3), 0.12, seed=11)
+    bad = fab.unreachable_channels
+    assert len(bad) >= 1
+    lo, hi = fab.branch_temperatures
+    assert np.all(lo[list(bad)] == hi[list(bad)])
+    w_min, w_max = fab.reachable_weights("fast")
+    free = np.setdiff1d(np.arange(8), bad)
+    assert fab.weight_range == (max(w_min[free].max(), fab.reachable_weights("exact")[0][
+        free].max()), min(w_max[free].min(), fab.reachable_weights("exact")[1][free].min()))
+    tgt = _targets(fab, "fast", 20, seed=13)
+    tgt[:, list(bad)] = 0.123
+    with pytest.raises(ValueError, match=f"channel {bad[0]} cannot be set"):
+        fab.heater_powers_for_weights(tgt)
+    p, n_clipped = fab.heater_powers_for_weights(tgt, clip=True)
+    assert n_clipped >= 20 * len(bad)
+    assert np.max(np.abs(fab.weights(p) - tgt)[:, free]) <= 1e-9
+    assert p.min() >= 0 and p.max() <= 20e-3
 
 
 def test_drift_beyond_the_bias_truncates_the_top_of_the_range(cold):
