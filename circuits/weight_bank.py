@@ -30,6 +30,14 @@ resonates on channel k at zero power. ``drift_margin`` adds a safety margin agai
 temperature drift. The result is the largest range the branch allows for every channel at
 once, ``[max_k w_min,k, min_k w_max,k]`` (:attr:`WeightBank.weight_range`; its symmetric
 part is :attr:`WeightBank.symmetric_weight_range`).
+
+Any bank (fabricated, drifting, with measured crosstalk) has its branch box shrunk to what
+its heaters can reach with powers in ``[0, max_power]``; a ring that cannot reach its branch
+at all is parked (:attr:`WeightBank.unreachable_channels`).
+
+Inverse (:meth:`WeightBank.heater_powers_for_weights`): weights depend on heater powers
+only through the ring temperatures, so the optical problem is solved in temperature and
+the powers follow from one linear solve with ``K``.
 """
 
 from __future__ import annotations
@@ -575,10 +583,18 @@ class WeightBank:
         do on their branches.
 
         ``w_max,k`` is channel k's weight with ring k at its branch start and the other rings
-        at the corner of the branch box that lowers it most; ``w_min,k`` likewise at the
-        branch end and the corner raising it most. The worst corner is found per neighbour
-        (each ring moved alone to its branch end), which is exact for the weak, additive
-        tails of a bank (each ring's tail at another channel is monotonic on its branch).
+        where they lower it most; ``w_min,k`` likewise at the branch end where they raise it
+        most. Those worst neighbour settings are searched as: the box corner chosen per
+        neighbour (each ring moved alone to its branch end), which is exact for the
+        additive, monotonic tails of the ``fast`` solver; for ``exact``, whose coherent
+        tails are neither, then two coordinate sweeps scanning each neighbour over its
+        branch (17 points). Checked in the tests against 12,000 random neighbour settings.
+        With these face bounds every target vector inside the ranges has a solution in the
+        box (Poincare-Miranda), which :meth:`heater_powers_for_weights` finds.
+
+        Parked channels (:attr:`unreachable_channels`) get ``w_min = w_max`` = their weight
+        with every ring at its branch start. A bank with channels spaced by about a
+        linewidth or less has empty ranges (``w_min > w_max``).
         """
         solver = _check_solver(solver)
         key = ("range", solver)
@@ -600,6 +616,19 @@ class WeightBank:
             self._cache[key] = self._compute_range(solver)
         return self._cache[key]
 
+    def _own_weights(self, theta: np.ndarray, solver: str) -> np.ndarray:
+        """``w_k`` only, for ring temperatures ``theta`` ``(N, ..., N)`` whose first axis
+        is the channel k: N times cheaper than all channels of every configuration."""
+        ra, lam = self._ra, self._lam
+        shape = (self.n_channels,) + (1,) * (theta.ndim - 1)
+        wl = lam.reshape(shape)
+        S = ring_elements(ra, ra.cycles(wl, theta), solver)
+        bus = self._bus(lam, solver)
+        if bus is not None:
+            bus = bus.reshape(shape[:-1])
+        thru, drop = outputs(cascade(S, bus))
+        return drop - thru
+
     def _compute_range(self, solver: str) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.branch_temperatures
         n = self.n_channels
@@ -611,12 +640,12 @@ class WeightBank:
             cfg = np.broadcast_to(lo, (n, n, n)).copy()
             cfg[:, idx, idx] = hi
             cfg[idx, :, idx] = own[:, None]
-            w = self._weights_theta(cfg, solver)[idx, :, idx]  # (k, j)
+            w = self._own_weights(cfg, solver)  # (k, j)
             delta = w - w[idx, idx][:, None]
             # Worst corner: ring j at its end where that alone pushes w_k outward (sign).
             env = np.where(sign * delta > 0, hi[None, :], lo[None, :])
             env[idx, idx] = own
-            best = sign * self._weights_theta(env, solver)[idx, idx]
+            best = sign * self._own_weights(env, solver)
             best = np.maximum(best, np.max(sign * w, axis=1))
             if solver == "exact":
                 # Coherent tails are neither additive nor monotone: refine the corner by
@@ -627,7 +656,7 @@ class WeightBank:
                         trial = np.repeat(env[:, None, :], grid.size, axis=1)
                         trial[:, :, j] = lo[j] + grid * (hi[j] - lo[j])
                         trial[j, :, j] = own[j]
-                        ws = sign * self._weights_theta(trial, solver)[idx, :, idx]  # (k, g)
+                        ws = sign * self._own_weights(trial, solver)  # (k, g)
                         g = np.argmax(ws, axis=1)
                         better = (ws[idx, g] > best) & others
                         env[better, j] = trial[better, g[better], j]
