@@ -246,7 +246,8 @@ class Trainer:
         return loss, correct
 
     def evaluate(self, mlp: MLP | None = None) -> dict[str, float]:
-        pred = (mlp or self.mlp).predict(self.x_test)
+        with np.errstate(over="ignore", invalid="ignore"):
+            pred = (mlp or self.mlp).predict(self.x_test)
         hit = pred == self.y_test
         return {"val_acc": float(hit[self.val_idx].mean()),
                 "heldout_acc": float(hit[self.heldout_idx].mean()),
@@ -330,6 +331,12 @@ class Trainer:
             finally:
                 bar.close()
             self.epoch_time += time.perf_counter() - t0
+            if not all(np.isfinite(p).all() for p in self.mlp.weights + self.mlp.biases):
+                self._write_log(finished=False, diverged=True)
+                raise TrainingDivergedError(
+                    f"training diverged: the weights became infinite or NaN during epoch "
+                    f"{self.epoch + 1} ({c.feedback} feedback, lr={c.lr}); stopped. "
+                    "Try a smaller --lr.")
             self._end_epoch()
             now = time.monotonic()
             if (self.epoch == c.epochs or c.checkpoint_every
