@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .measurement import MeasurableChip, applied_powers, one_hot_sweeps
+from .measurement import LONG_AVERAGE, MeasurableChip, applied_powers, one_hot_sweeps
 from .result import CalibrationResult
 from .weight_lookup import lookup_equivalent
 
@@ -35,7 +35,7 @@ class DriftUpdate:
 
 
 def recalibrate_drift(chip: MeasurableChip, result: CalibrationResult, points: int = 3,
-                      rounds: int = 2, samples: int | None = None) -> DriftUpdate:
+                      rounds: int = 2, samples: int | None = LONG_AVERAGE) -> DriftUpdate:
     """Re-measure ``points`` weights per ring and shift the lookup (module docstring)."""
     if points < 1 or rounds < 1:
         raise ValueError(f"points and rounds must be >= 1, got {points!r}, {rounds!r}")

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from .crosstalk import estimate_crosstalk
-from .measurement import MeasurableChip
+from .measurement import LONG_AVERAGE, MeasurableChip
 from .resonance_search import find_resonances
 from .result import CalibrationResult
 from .weight_lookup import measure_weight_lookup
@@ -30,7 +30,10 @@ class CalibrationOptions:
     crosstalk_points: int = 24
     crosstalk_max_distance: int | None = None
     lookup_points: int = 48
+    #: samples per reading in the search and crosstalk stages (None: the chip's default)
     samples: int | None = None
+    #: samples per reading in the lookup (few readings, so a long average)
+    lookup_samples: int | None = LONG_AVERAGE
 
 
 def calibrate(chip: MeasurableChip, options: CalibrationOptions | None = None
@@ -44,11 +47,11 @@ def calibrate(chip: MeasurableChip, options: CalibrationOptions | None = None
     xt = estimate_crosstalk(chip, fit, points=o.crosstalk_points,
                             max_distance=o.crosstalk_max_distance, samples=o.samples)
     t2 = time.perf_counter()
-    lk = measure_weight_lookup(chip, fit, xt, points=o.lookup_points, samples=o.samples)
+    lk = measure_weight_lookup(chip, fit, xt, points=o.lookup_points, samples=o.lookup_samples)
     t3 = time.perf_counter()
     meas = {"resonance": fit.measurements, "crosstalk": xt.measurements,
             "lookup": lk.measurements}
     meta = {"seconds": {"resonance": t1 - t0, "crosstalk": t2 - t1, "lookup": t3 - t2},
-            "samples_per_reading": o.samples}
+            "samples_per_reading": o.samples, "lookup_samples_per_reading": o.lookup_samples}
     return CalibrationResult.from_stages(fit, xt, lk, chip.design, measurements=meas,
                                          meta=meta)

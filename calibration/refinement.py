@@ -9,8 +9,10 @@ measured weight curve,
 ``u_k <- u_k + (t_k - w_k) / (dw_k/du_k)``,
 
 with the slope taken no flatter than a fifth of the curve's steepest and the step no
-longer than a quarter half width, and ``C P = u`` gives the powers. The step ignores the
-small cross terms, so it is a Jacobi iteration on a diagonally dominant system. The best
+longer than a quarter half width, and ``C P = u`` gives the powers. Residuals smaller
+than half a heater-driver step's effect are left alone (they are the rounding itself).
+The step ignores the small cross terms, so it is a Jacobi iteration on a diagonally
+dominant system. The best
 setting seen (lowest measured RMS error) is kept: it cannot beat the heater driver's
 rounding, which no choice of commanded powers undoes.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .measurement import MeasurableChip, measure_weight_matrix
+from .measurement import LONG_AVERAGE, MeasurableChip, measure_weight_matrix
 from .result import CalibrationResult
 from .weight_lookup import lookup_slope
 
@@ -40,10 +42,14 @@ class Refinement:
 
 
 def refine_closed_loop(chip: MeasurableChip, result: CalibrationResult, targets: np.ndarray,
-                       iterations: int = 6, damping: float = 1.0,
-                       samples: int | None = None, allow_flagged: bool = False
+                       iterations: int = 4, damping: float = 1.0,
+                       samples: int | None = LONG_AVERAGE, allow_flagged: bool = False
                        ) -> Refinement:
-    """Refine the heater powers for ``targets`` ``(M, N)`` on the chip (module docstring)."""
+    """Refine the heater powers for ``targets`` ``(M, N)`` on the chip (module docstring).
+
+    Each iteration is only N readings, so they average ``samples`` detector samples each
+    (default :data:`~.measurement.LONG_AVERAGE`): the residuals it corrects are as small
+    as the detector noise of an ordinary reading."""
     if iterations < 0:
         raise ValueError(f"iterations must be >= 0, got {iterations!r}")
     if not 0.0 < damping <= 1.5:
@@ -69,7 +75,11 @@ def refine_closed_loop(chip: MeasurableChip, result: CalibrationResult, targets:
             best = (rms, p, w)
         if it == iterations:
             break
-        step = damping * r / lookup_slope(result.lookup, u, floor=0.2)
+        slope = lookup_slope(result.lookup, u, floor=0.2)
+        # a residual within half a driver step's weight change is the driver's rounding:
+        # chasing it only rounds another way
+        r = np.where(np.abs(r) > 0.5 * result.heater_lsb * np.abs(slope), r, 0.0)
+        step = damping * r / slope
         u = np.clip(u + np.clip(step, -trust, trust), lo, hi)
         p = result.powers_for_equivalent(u)
     return Refinement(powers=best[1], measured=best[2], history=tuple(history),
