@@ -170,6 +170,11 @@ FIGURES: dict[str, tuple[str, str, str, float, bool]] = {
     "weight_bits": ("bits", "calibrated effective bits (weight_bits_source)", "bits", 1.0,
                     False),
     "weight_bits_source": ("", "'calibrated', or 'design' with the reason", "", 1.0, False),
+    "weight_range_calibrated": ("", "measured symmetric weight range of the calibrated chip",
+                                "", 1.0, False),
+    "rings_working": ("", "fraction of the calibrated chip's rings found working", "", 1.0,
+                      False),
+    "cal_measurements": ("", "detector readings the calibration took", "", 1.0, True),
     "heater_power_fsr": ("W", "heater power for one FSR of tuning (full range)", "mW", 1e3,
                          True),
     "heater_voltage_fsr": ("V", "drive voltage sqrt(P_FSR R) for one FSR", "V", 1.0, True),
@@ -184,6 +189,8 @@ FIGURES: dict[str, tuple[str, str, str, float, bool]] = {
                     False),
     "mnist_test_acc": ("", "MNIST 10k test accuracy after photonic-DFA training", "%",
                        100.0, False),
+    "mnist_chip": ("", "chip that computed the feedback: 'calibrated' (fabricated) or "
+                   "'design'", "", 1.0, False),
     "notes": ("", "model warnings and figures not computed, with the reason", "", 1.0, False),
     "eval_seconds": ("s", "wall time of the point's evaluation", "s", 1.0, False),
 }
@@ -635,25 +642,66 @@ def _design_weight_figures(cfg: Any, bank: Any, samples: int, seed: int) -> dict
     return out
 
 
-def _calibrated_bits(cfg: Any, options: Mapping[str, Any]) -> tuple[float | None, str]:
-    """Effective weight bits after calibrating a seeded fabricated chip of this design, or
-    ``(None, reason)`` when the calibration package is not available."""
+def _calibrated_figures(cfg: Any, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Calibrate a seeded fabricated chip of this design (``cal_banks`` banks) through its
+    measurement API (:func:`photonic_dfa.calibration.pipeline.calibrate`), program random
+    weights over its measured symmetric range with the calibration's lookup, and score the
+    chip's true weights (evaluation only) against the targets: effective bits
+    ``log2(2 w_lim / (e_rms sqrt 12))`` over the working rings."""
     try:
-        from photonic_dfa.calibration import calibrate_chip  # type: ignore[attr-defined]
+        from photonic_dfa.calibration.metrics import weight_error_figures
+        from photonic_dfa.calibration.pipeline import calibrate
     except ImportError as exc:
-        return None, f"design (calibration unavailable: {exc.msg})"
-    from photonic_dfa.architecture.fabricated import FabricatedChip
+        return {"source": f"design (calibration unavailable: {exc})"}
+    from photonic_dfa.architecture.fabricated import FabricatedChip, evaluation_truth
 
     small = cfg.updated(**{"core.n_outputs": options["cal_banks"]})
     try:
         chip = FabricatedChip.from_config(small, seed=options["seed"])
-        result = calibrate_chip(chip, seed=options["seed"])
+        result = calibrate(chip)
     except ValueError as exc:
-        return None, f"design (fabricated chip not calibratable: {exc})"
-    return float(result.effective_bits), "calibrated"
+        return {"source": f"design (fabricated chip not calibrated: {exc})"}
+    s = result.symmetric_weight_range
+    lim = s * cfg.bank.weight_margin
+    ok = result.working
+    out = {"weight_range_calibrated": s, "rings_working": float(ok.mean()),
+           "cal_measurements": result.total_measurements}
+    if lim <= 0 or not ok.any():
+        return {**out, "source": "design (calibrated chip has no symmetric weight range)"}
+    rng = np.random.default_rng([options["seed"], 0xCA1])
+    m, n = result.shape
+    targets = rng.uniform(-lim, lim, size=(options["weight_samples"], m, n))
+    powers = result.heater_powers_for(targets, allow_flagged=True)
+    realised = evaluation_truth(chip).weights(powers)
+    fig = weight_error_figures(realised, targets, 2.0 * lim, mask=ok)
+    return {**out, "bits": fig["bits"], "source": "calibrated", "chip": chip,
+            "result": result}
 
 
-def _mnist_accuracy(cfg: Any, options: Mapping[str, Any]) -> float:
+class _CalibratedCore:
+    """The fabricated chip's core, programmed through its calibration (as on the bench)."""
+
+    def __init__(self, chip: Any, result: Any) -> None:
+        from photonic_dfa.architecture.fabricated import evaluation_truth
+
+        self.result = result
+        self.core = evaluation_truth(chip).core(weight_limit=result.symmetric_weight_range)
+
+    def program(self, matrix: np.ndarray) -> None:
+        with warnings.catch_warnings():
+            # ProgramInfo counts clipped targets; the training result shows their effect
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.result.program(self.core, matrix, allow_flagged=True)
+
+    def matvec(self, x: np.ndarray, gate: np.ndarray | None = None, rng: Any = None
+               ) -> np.ndarray:
+        return self.core.matvec(x, gate=gate, rng=rng)
+
+
+def _mnist_accuracy(cfg: Any, options: Mapping[str, Any], cal: Mapping[str, Any]) -> float:
+    """Test accuracy after ``mnist_epochs`` of photonic DFA (784-h-h-10, ``mnist_subset``
+    images) with the feedback on the calibrated fabricated chip, or on the design chip when
+    calibration is skipped or unavailable."""
     from photonic_dfa.architecture.core import PhotonicMVM
     from photonic_dfa.training.datasets import load_mnist, synthetic_mnist
     from photonic_dfa.training.trainer import TrainConfig, train_mnist
@@ -668,7 +716,9 @@ def _mnist_accuracy(cfg: Any, options: Mapping[str, Any]) -> float:
                      epochs=options["mnist_epochs"],
                      train_subset=min(options["mnist_subset"], len(data.y_train)),
                      seed=options["seed"], checkpoint_seconds=0.0)
-    summary = train_mnist(tc, data, None, progress=False, core=PhotonicMVM(cfg), echo=None)
+    core = (_CalibratedCore(cal["chip"], cal["result"]) if "result" in cal
+            else PhotonicMVM(cfg))
+    summary = train_mnist(tc, data, None, progress=False, core=core, echo=None)
     return float(summary["test_acc"])
 
 
@@ -702,24 +752,26 @@ def _evaluate(params: Mapping[str, Any], options: Mapping[str, Any], notes: list
     except ValueError as exc:
         notes.append(f"no design weight bank ({exc})")
         for key in ("weight_range", "weight_bits_design", "solver_weight_error",
-                    "weight_bits", "weight_bits_source", "heater_power_hold", "mac_per_s",
+                    "weight_bits", "weight_bits_source", "weight_range_calibrated",
+                    "rings_working", "cal_measurements", "heater_power_hold", "mac_per_s",
                     "energy_per_mac", "power_total", "analog_bits"):
             out[key] = None
         if options["mnist_epochs"]:
-            out["mnist_test_acc"] = None
+            out["mnist_test_acc"] = out["mnist_chip"] = None
         return out
     out.update(_design_weight_figures(cfg, bank, options["weight_samples"], options["seed"]))
-    if options["calibrate"]:
-        bits, source = _calibrated_bits(cfg, options)
-    else:
-        bits, source = None, "design (calibration skipped)"
-    out["weight_bits"] = out["weight_bits_design"] if bits is None else bits
-    out["weight_bits_source"] = source
+    cal = (_calibrated_figures(cfg, options) if options["calibrate"]
+           else {"source": "design (calibration skipped)"})
+    out["weight_bits"] = cal.get("bits", out["weight_bits_design"])
+    out["weight_bits_source"] = cal["source"]
+    for key in ("weight_range_calibrated", "rings_working", "cal_measurements"):
+        out[key] = cal.get(key)
     if options["performance"]:
         out.update(_performance_figures(cfg, out["weight_range"], notes))
     if options["mnist_epochs"]:
-        out["mnist_test_acc"] = (_mnist_accuracy(cfg, options) if out["weight_range"]
+        out["mnist_test_acc"] = (_mnist_accuracy(cfg, options, cal) if out["weight_range"]
                                  else None)
+        out["mnist_chip"] = "calibrated" if "result" in cal else "design"
     return out
 
 

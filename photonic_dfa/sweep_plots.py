@@ -64,7 +64,7 @@ def _short(v: float) -> str:
     a = abs(v)
     if a >= 1e6:
         return f"{v / 1e6:.3g}M"
-    if a >= 1e4:
+    if a >= 1e3:
         return f"{v / 1e3:.3g}k"
     return f"{v:.3g}"
 

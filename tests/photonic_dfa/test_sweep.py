@@ -238,11 +238,19 @@ def test_infeasible_bank_is_a_point_not_a_grid_error(tmp_path):
     assert bad["fsr"] == good["fsr"] and good["weight_range"] > 0
 
 
-def test_mnist_accuracy_on_the_points_chip():
-    fig = evaluate_point({"point": {"r": 0.99}, "base": SMALL, "options": {
-        **CHEAP, "mnist_epochs": 1, "mnist_data": "synthetic", "mnist_subset": 100,
-        "mnist_hidden": 8}})
-    assert 0.0 <= fig["mnist_test_acc"] <= 1.0
+def test_calibrated_weight_bits_and_mnist_on_the_fabricated_chip():
+    opts = {**CHEAP, "calibrate": True, "weight_samples": 8, "mnist_epochs": 1,
+            "mnist_data": "synthetic", "mnist_subset": 100, "mnist_hidden": 8}
+    fig = evaluate_point({"point": {"r": 0.99}, "base": {"core.n_inputs": 4}, "options": opts})
+    assert fig["weight_bits_source"] == "calibrated" and fig["rings_working"] == 1.0
+    assert 0 < fig["weight_bits"] < 16 and fig["cal_measurements"] > 0
+    assert 0 < fig["weight_range_calibrated"] <= 1
+    assert fig["mnist_chip"] == "calibrated" and 0.0 <= fig["mnist_test_acc"] <= 1.0
+    # the same seed gives the same chip, calibration and score
+    again = evaluate_point({"point": {"r": 0.99}, "base": {"core.n_inputs": 4},
+                            "options": opts})
+    assert again["weight_bits"] == fig["weight_bits"]
+    assert again["mnist_test_acc"] == fig["mnist_test_acc"]
 
 
 def test_csv_round_trip_is_atomic(tmp_path):
