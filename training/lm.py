@@ -204,6 +204,7 @@ def train_lm(
             write_json(out / "metrics.json", summary)
 
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     train_time = 0.0
     ema: float | None = None  # smoothed training loss
     for step in range(cfg.steps):
@@ -222,6 +223,7 @@ def train_lm(
         "final_train_loss": ema,
         "train_seconds": train_time,
         "wall_seconds": time.perf_counter() - t0,
+        "cpu_seconds": time.process_time() - cpu0,  # all threads; shows machine contention
         "tokens_per_second": cfg.tokens / train_time if train_time > 0 else 0.0,
     }
     if out is not None:
