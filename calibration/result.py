@@ -10,7 +10,8 @@ the model of a chosen stage:
 - ``"crosstalk"``: the same in equivalent power, compensated through ``C P = u``;
 - ``"lookup"`` (default): the measured weight curves inverted, compensated through ``C``.
 
-A ring with a dead heater or an unreachable resonance has a fixed weight (the level it
+A ring with a dead heater, an unreachable resonance or a channel blocked by another
+ring's resonance has a fixed weight (the level it
 reads); a target it cannot give raises :class:`FlaggedRingError` naming the bank and ring
 (``allow_flagged=True`` programs the others and leaves it parked). Targets outside a
 working ring's measured range are clipped and counted, never silently.
@@ -53,7 +54,7 @@ _ARRAYS = (
     "p0", "gamma", "amplitude", "baseline", "p0_stderr", "found", "stuck", "context",
     "sweep_powers", "sweep_readings", "crosstalk", "crosstalk_step", "u_samples",
     "w_samples", "u_table", "w_table", "w_min", "w_max", "park", "dead_heater",
-    "unreachable", "drift_shift",
+    "unreachable", "blocked", "drift_shift",
 )
 
 
@@ -83,6 +84,7 @@ class CalibrationResult:
     park: np.ndarray
     dead_heater: np.ndarray
     unreachable: np.ndarray
+    blocked: np.ndarray
     drift_shift: np.ndarray
     max_heater_power: float
     heater_lsb: float
@@ -102,21 +104,25 @@ class CalibrationResult:
     def from_stages(cls, fit: ResonanceFit, crosstalk: Any, lookup: WeightLookup,
                     design: Any, measurements: dict[str, int] | None = None,
                     meta: dict[str, Any] | None = None) -> CalibrationResult:
-        """Assemble a result; rings not found are classified by their heater's effect on
-        the neighbours: none (below a tenth of the bank's typical nearest-neighbour
-        coupling) means a dead heater, otherwise an unreachable resonance."""
+        """Assemble a result. Rings without a resonance are classified by what was
+        measured: a heater that shifts no neighbour (less than a tenth of the chip's
+        typical nearest-neighbour coupling) is dead; a working heater whose channel reads
+        a dropped weight (above 0: another ring's resonance sits on it) has its channel
+        blocked; otherwise its resonance is out of reach."""
         c = crosstalk.matrix
         m, n = fit.p0.shape
-        nn = np.array([[c[j, k, k + 1] for k in range(n - 1)] for j in range(m)]) \
-            if n > 1 else np.zeros((m, 0))
-        typical = np.median(np.abs(nn), axis=1) if n > 1 else np.zeros(m)
         off = np.abs(c) * (1.0 - np.eye(n))[None]
         effect = off.max(axis=1)  # column max: ring k's heater on anyone else
         if n > 1:
-            dead = ~fit.found & (effect < 0.1 * typical[:, None])
+            rows = np.concatenate([np.diagonal(c, 1, 1, 2)[fit.found[:, :-1]],
+                                   np.diagonal(c, -1, 1, 2)[fit.found[:, 1:]]])
+            typical = float(np.median(np.abs(rows))) if rows.size else 0.0
+            dead = ~fit.found & (effect < 0.1 * typical)
         else:
             dead = np.zeros((m, n), dtype=bool)  # one ring: no neighbour to tell
-        unreachable = ~fit.found & ~dead
+        level = np.mean(lookup.w_samples, axis=-1)
+        blocked = ~fit.found & ~dead & (level > 0.0)
+        unreachable = ~fit.found & ~dead & ~blocked
         return cls(
             p0=fit.p0, gamma=fit.gamma, amplitude=fit.amplitude, baseline=fit.baseline,
             p0_stderr=fit.p0_stderr, found=fit.found, stuck=fit.stuck, context=fit.context,
@@ -124,7 +130,7 @@ class CalibrationResult:
             crosstalk=c, crosstalk_step=crosstalk.delta_power, u_samples=lookup.u_samples,
             w_samples=lookup.w_samples, u_table=lookup.u_table, w_table=lookup.w_table,
             w_min=lookup.w_min, w_max=lookup.w_max, park=lookup.park, dead_heater=dead,
-            unreachable=unreachable, drift_shift=np.zeros((m, n)),
+            unreachable=unreachable, blocked=blocked, drift_shift=np.zeros((m, n)),
             max_heater_power=float(design.max_heater_power),
             heater_lsb=float(design.heater_lsb), measurements=dict(measurements or {}),
             meta=dict(meta or {}))
@@ -138,7 +144,7 @@ class CalibrationResult:
     @property
     def working(self) -> np.ndarray:
         """Rings with a resonance in reach and a working heater ``(M, N)``."""
-        return self.found & ~self.dead_heater & ~self.unreachable
+        return self.found & ~self.dead_heater & ~self.unreachable & ~self.blocked
 
     @property
     def weight_range(self) -> tuple[float, float]:
@@ -160,7 +166,8 @@ class CalibrationResult:
         weight the ring's channel reads)."""
         out = []
         for kind, mask in (("dead heater", self.dead_heater),
-                           ("unreachable resonance", self.unreachable)):
+                           ("unreachable resonance", self.unreachable),
+                           ("channel blocked by another resonance", self.blocked)):
             for j, k in zip(*np.nonzero(mask)):
                 out.append({"bank": int(j), "ring": int(k), "fault": kind,
                             "weight": float(self.fixed_weight[j, k])})
@@ -288,9 +295,12 @@ class CalibrationResult:
                    measurements={k: int(v) for k, v in meta["measurements"].items()},
                    meta=dict(meta["meta"]))
 
-    def equals(self, other: CalibrationResult) -> bool:
-        """Field-by-field equality (arrays exactly, NaN equal to NaN)."""
+    def equals(self, other: CalibrationResult, meta: bool = True) -> bool:
+        """Field-by-field equality (arrays exactly, NaN equal to NaN); ``meta=False``
+        ignores :attr:`meta` (wall-clock times)."""
         for f in fields(self):
+            if f.name == "meta" and not meta:
+                continue
             a, b = getattr(self, f.name), getattr(other, f.name)
             if isinstance(a, np.ndarray):
                 if a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind == "f"):
@@ -334,8 +344,9 @@ class CalibrationResult:
         hit = need & bad
         if hit.any():
             j, k = (int(v) for v in np.argwhere(hit.reshape(-1, *self.shape).any(axis=0))[0])
-            kind = "dead heater" if self.dead_heater[j, k] else (
-                "unreachable resonance" if self.unreachable[j, k] else "no resonance fit")
+            kind = ("dead heater" if self.dead_heater[j, k] else
+                    "unreachable resonance" if self.unreachable[j, k] else
+                    "channel blocked" if self.blocked[j, k] else "no resonance fit")
             raise FlaggedRingError(
                 f"bank {j} ring {k} ({kind}) is fixed at weight "
                 f"{self.fixed_weight[j, k]:.4g}; a target needs "
