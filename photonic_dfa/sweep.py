@@ -65,12 +65,15 @@ import numpy as np
 from photonic_dfa.validation import check_int, check_scalar
 
 __all__ = [
-    "Parameter", "PARAMETERS", "FIGURES", "OPTIONS", "SweepGrid", "SweepResult",
+    "Parameter", "PARAMETERS", "FIGURES", "FIGURES_VERSION", "OPTIONS", "SweepGrid", "SweepResult",
     "parse_axis", "load_grid", "point_config", "evaluate_point", "run_sweep", "write_csv",
     "read_csv",
 ]
 
 _C = 299_792_458.0
+#: Part of every task's cache key: bump it when a figure's definition or model changes, so a
+#: cached sweep is recomputed rather than mixed with the new definitions.
+FIGURES_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -338,8 +341,8 @@ class SweepGrid:
 
     def tasks(self) -> list[dict[str, Any]]:
         """The task parameters :func:`evaluate_point` takes, one per point."""
-        return [{"point": p, "base": dict(self.base), "options": dict(self.options)}
-                for p in self.points()]
+        return [{"point": p, "base": dict(self.base), "options": dict(self.options),
+                 "figures_version": FIGURES_VERSION} for p in self.points()]
 
     def validate(self) -> list[str | None]:
         """Check every point before any work: its ChipConfig (``ValueError`` naming the point
@@ -769,9 +772,14 @@ def _evaluate(params: Mapping[str, Any], options: Mapping[str, Any], notes: list
     if options["performance"]:
         out.update(_performance_figures(cfg, out["weight_range"], notes))
     if options["mnist_epochs"]:
-        out["mnist_test_acc"] = (_mnist_accuracy(cfg, options, cal) if out["weight_range"]
-                                 else None)
-        out["mnist_chip"] = "calibrated" if "result" in cal else "design"
+        chip = "calibrated" if "result" in cal else "design"
+        usable = cal.get("weight_range_calibrated") if "result" in cal else out["weight_range"]
+        if usable:
+            out["mnist_test_acc"] = _mnist_accuracy(cfg, options, cal)
+            out["mnist_chip"] = chip
+        else:
+            notes.append(f"MNIST not run: the {chip} chip has no symmetric weight range")
+            out["mnist_test_acc"] = out["mnist_chip"] = None
     return out
 
 

@@ -32,7 +32,7 @@ PLOTTED = ("q_loaded", "fsr", "extinction_ratio_db", "channels_per_fsr", "crosst
 _SHORT = {
     "q_loaded": "loaded Q", "fsr": "FSR", "extinction_ratio_db": "extinction ratio",
     "channels_per_fsr": "channels per FSR", "crosstalk_db": "worst inter-channel crosstalk",
-    "solver_weight_error": "exact - fast weight (rms)", "weight_range": "weight range +-",
+    "solver_weight_error": "exact - fast weight (rms)", "weight_range": "design weight range +-",
     "weight_bits": "weight effective bits", "heater_power_fsr": "heater power per FSR",
     "mac_per_s": "throughput", "energy_per_mac": "energy per MAC",
     "mnist_test_acc": "MNIST test accuracy",
