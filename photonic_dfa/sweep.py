@@ -7,10 +7,12 @@ the field self-coupling ``r``, the coupler ``gap`` or the loaded ``q_loaded``; w
 :class:`~photonic_dfa.architecture.config.ChipConfig` key (``"core.n_outputs"``); the grid is
 their Cartesian product on top of a base chip. It comes from a TOML file
 (:func:`load_grid`) or command-line ranges (:func:`parse_axis`: ``start:stop:num[:log]`` or
-``v1,v2,...``). :meth:`SweepGrid.validate` checks the whole grid before any work starts:
-empty or malformed axes, unknown or conflicting parameters, non-physical values (each a
-``ValueError`` naming the parameter), then every point's ChipConfig and design WeightBank
-are built, so a design the models reject fails up front too, naming the point.
+``v1,v2,...``). The whole grid is checked before any work starts: empty or malformed axes,
+unknown or conflicting parameters and non-physical values raise a ``ValueError`` naming the
+parameter (and the point); then :meth:`SweepGrid.validate` builds every point's ChipConfig
+and design WeightBank. A bank the models cannot design (heaters too weak for the weight
+branch, no feasible bias) is a result, not a grid error: that point keeps its ring figures,
+the bank figures are left empty and the ``notes`` column says why.
 
 Per point (:func:`evaluate_point`; definitions also in :data:`FIGURES`):
 
@@ -27,11 +29,14 @@ Per point (:func:`evaluate_point`; definitions also in :data:`FIGURES`):
   weights over the programmable range: the inter-ring (coherent) crosstalk the fast model
   leaves out;
 - ``weight_range``: symmetric programmable weight range of the design bank;
-- ``weight_bits``: calibrated weight effective bits ``log2(2 w_lim / (e_rms sqrt 12))``
-  on a fabricated chip of that design (seeded, ``cal_banks`` banks; the calibration
-  package), or, where calibration is skipped or unavailable, ``weight_bits_design``: the
-  design chip programmed by its own inverse (config solver) with heater-DAC rounding;
-  ``weight_bits_source`` says which;
+- ``weight_bits``: calibrated weight effective bits ``log2(2 w_lim / (e_rms sqrt 12))``:
+  a seeded fabricated chip of that design (``cal_banks`` banks) is calibrated through its
+  measurements only (:func:`photonic_dfa.calibration.pipeline.calibrate`), random weights
+  over its measured symmetric range (``w_lim``) are programmed with the calibration's lookup
+  (open loop), and the chip's true weights are scored against them over the working rings.
+  Where calibration is skipped or impossible, ``weight_bits_design``: the design chip
+  programmed by its own inverse (config solver) with heater-DAC rounding, over the design
+  range. ``weight_bits_source`` says which; negative bits mean an error above the range;
 - heater: ``heater_power_fsr``, the power that tunes a ring by one FSR
   (``FSR / (R_th lambda dn/dT / n_g)``; full-range tuning: any fabricated offset can be
   brought onto any channel within one FSR), its drive voltage ``sqrt(P R)``, the power for
@@ -39,7 +44,11 @@ Per point (:func:`evaluate_point`; definitions also in :data:`FIGURES`):
 - throughput ``mac_per_s`` and ``energy_per_mac`` (:mod:`~photonic_dfa.architecture.performance`,
   ``core.n_outputs`` banks), the detector-limited ``analog_bits``;
 - optionally (``mnist_epochs > 0``) the MNIST test accuracy after a short photonic-DFA
-  training with that chip computing the feedback.
+  training (784-h-h-10 on ``mnist_subset`` images) with the feedback computed by that
+  calibrated fabricated chip (the design chip when calibration is skipped).
+
+Every task's cache key holds the point, the base chip, the options and
+:data:`FIGURES_VERSION`.
 
 Runs through :func:`photonic_dfa.tasks.run_tasks` (local pool or Dask, per-point cache,
 resumable); :func:`run_sweep` writes ``sweep.csv`` and ``sweep.json`` atomically.
