@@ -24,7 +24,7 @@ def plot_learning_curves(logs: Mapping[str, Mapping[str, Any]], path: str | os.P
 
     from photonic_dfa.atomic import atomic_write
 
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(13, 4.4))
     for name, log in logs.items():
         color = _COLORS.get(name)
         steps = log.get("steps", [])
@@ -41,9 +41,10 @@ def plot_learning_curves(logs: Mapping[str, Mapping[str, Any]], path: str | os.P
     ax_loss.set(xlabel="epoch", ylabel="training loss (cross-entropy)", yscale="log",
                 title=f"{title}: training loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title=f"{title}: accuracy")
+    ax_loss.legend(fontsize=8, loc="upper right")
+    ax_acc.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
     fig.tight_layout()
     try:
         return atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=110))

@@ -62,7 +62,7 @@ class TrainConfig:
     momentum: float = 0.9
     seed: int = 0
     train_subset: int | None = None  # a random subset of this many training images
-    init: str = "he"
+    init: str = "torch"  # torch.nn.Linear's default, as the authors (he, glorot available)
     normalize: bool = True  # (x - 0.1307) / 0.3081, as the authors
     error_mean: float = 0.03  # gaussian mode, in units of max|e|
     error_std: float = 0.618
