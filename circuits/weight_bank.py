@@ -236,7 +236,8 @@ class WeightBank:
                 need = bank._bias_deficit()
                 if need <= 0.0:
                     break
-                b += need * (1.0 + 1e-6) + 1e-12
+                # absolute slack (1 nK, physically nil) so rounding in tuned_to cannot stall it
+                b += need * (1.0 + 1e-6) + 1e-9
             else:  # pragma: no cover - converges in two or three rounds
                 raise ValueError("could not find a feasible bias; crosstalk too strong?")
         else:
