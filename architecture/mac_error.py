@@ -1,0 +1,144 @@
+"""MAC error of DFA feedback products ``B e`` on the simulated core, against the authors'
+Gaussian model.
+
+Filipovich et al. (Optica 2022) model the on-chip error of every element of ``B e`` as
+``max|e| * N(0.03, 0.618)``; here ``B`` is uniform in [-1, 1) with shape (width, 10) and
+``e = softmax(z) - onehot`` as at the output of an MNIST classifier. The simulated error
+``y - B e`` is expressed in the same unit (divided by ``max|e|`` of its sample), and also
+relative to the full scale ``max_j sum_k |B_jk|`` (the largest ``|B e|`` can be, per unit
+``max|e|``). Effective bits use :func:`photonic_dfa.devices.photodetector.effective_bits`
+over the bipolar range ``2 x full scale``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from photonic_dfa.devices.photodetector import effective_bits
+from photonic_dfa.validation import check_int
+
+from .config import ChipConfig
+from .core import PhotonicMVM
+
+__all__ = ["MacErrorResult", "dfa_errors", "measure_mac_error", "plot_mac_error",
+           "AUTHORS_MEAN", "AUTHORS_STD"]
+
+#: The authors' Gaussian MAC-error model, in units of max|e| (Filipovich et al. 2022).
+AUTHORS_MEAN = 0.03
+AUTHORS_STD = 0.618
+
+
+@dataclass(frozen=True)
+class MacErrorResult:
+    """Error statistics in units of ``max|e|`` and relative to full scale."""
+
+    samples: int
+    width: int
+    mean: float
+    std: float
+    full_scale: float
+    enob: float
+    authors_enob: float
+    weight_rms_error: float
+    adc_clipped: int
+    errors: np.ndarray  # (samples * width,) in units of max|e|
+
+    @property
+    def std_relative(self) -> float:
+        return self.std / self.full_scale
+
+    @property
+    def mean_relative(self) -> float:
+        return self.mean / self.full_scale
+
+    def summary(self) -> dict:
+        return {
+            "samples": self.samples, "width": self.width,
+            "mean_per_max_e": self.mean, "std_per_max_e": self.std,
+            "mean_relative_to_full_scale": self.mean_relative,
+            "std_relative_to_full_scale": self.std_relative,
+            "full_scale_per_max_e": self.full_scale, "effective_bits": self.enob,
+            "authors_mean_per_max_e": AUTHORS_MEAN, "authors_std_per_max_e": AUTHORS_STD,
+            "authors_std_relative_to_full_scale": AUTHORS_STD / self.full_scale,
+            "authors_effective_bits": self.authors_enob,
+            "weight_rms_error": self.weight_rms_error, "adc_clipped": self.adc_clipped,
+        }
+
+
+def dfa_errors(samples: int, rng: np.random.Generator, classes: int = 10) -> np.ndarray:
+    """``softmax(z) - onehot(label)`` with logits ``z ~ 3 N(0, 1)`` and random labels."""
+    z = 3.0 * rng.standard_normal((samples, classes))
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(samples), rng.integers(0, classes, samples)] -= 1.0
+    return p
+
+
+def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
+                      seed: int = 0, batch: int = 1024) -> MacErrorResult:
+    """Run ``samples`` random DFA products of a (width, 10) ``B`` through the core."""
+    samples = check_int("samples", samples, 1, 10**8)
+    width = check_int("width", width, 1, 10**6)
+    rng = np.random.default_rng(seed)
+    b = rng.uniform(-1.0, 1.0, (width, 10))
+    e = dfa_errors(samples, rng)
+    core = PhotonicMVM(cfg)
+    info = core.program(b)
+    err = np.empty((samples, width))
+    for i in range(0, samples, batch):
+        chunk = e[i:i + batch]
+        y = core.matvec(chunk, rng=rng)
+        err[i:i + batch] = (y - chunk @ b.T) / np.abs(chunk).max(axis=1, keepdims=True)
+    flat = err.ravel()
+    fs = float(np.abs(b).sum(axis=1).max())
+    rms = float(np.sqrt(np.mean(flat**2)))
+    full_range = 2.0 * fs
+    return MacErrorResult(
+        samples=samples, width=width, mean=float(flat.mean()), std=float(flat.std()),
+        full_scale=fs, enob=float(effective_bits(max(rms, 1e-300), full_range)),
+        authors_enob=float(effective_bits(np.hypot(AUTHORS_STD, AUTHORS_MEAN), full_range)),
+        weight_rms_error=info.weight_rms_error, adc_clipped=core.adc_clipped, errors=flat)
+
+
+def plot_mac_error(res: MacErrorResult, path: str | Path) -> Path:
+    """Histogram of the simulated error with its Gaussian fit and the authors' model."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from photonic_dfa.atomic import atomic_write
+
+    def gauss(x: np.ndarray, m: float, s: float) -> np.ndarray:
+        return np.exp(-0.5 * ((x - m) / s) ** 2) / (s * np.sqrt(2 * np.pi))
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    span = 4 * AUTHORS_STD
+    for ax, lim, title in ((axes[0], span, "same scale as the authors' model"),
+                           (axes[1], 5 * max(res.std, 1e-12) + abs(res.mean), "zoom")):
+        x = np.linspace(-lim, lim, 600)
+        ax.hist(res.errors, bins=200, range=(-lim, lim), density=True, color="#4c72b0",
+                alpha=0.6, label="simulated chip")
+        ax.plot(x, gauss(x, res.mean, max(res.std, 1e-12)), color="#4c72b0",
+                label=f"fit N({res.mean:.3g}, {res.std:.3g})")
+        ax.plot(x, gauss(x, AUTHORS_MEAN, AUTHORS_STD), color="#dd8452", lw=2,
+                label=f"authors N({AUTHORS_MEAN}, {AUTHORS_STD})")
+        ax.set_xlim(-lim, lim)
+        ax.set_xlabel("error of (B e)_j / max|e|")
+        ax.set_ylabel("density")
+        ax.set_title(title)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"MAC error, B {res.width}x10, {res.samples} DFA errors: "
+                 f"{res.enob:.2f} effective bits (authors' model {res.authors_enob:.2f})",
+                 fontsize=10)
+    fig.tight_layout()
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    data = buf.getvalue()
+    return atomic_write(path, lambda fh: fh.write(data))

@@ -1,0 +1,28 @@
+"""``photonic-dfa perf``: throughput and energy per MAC of a chip and two scenarios."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "perf", help="MAC/s and energy per MAC with each term's share, for the chip and "
+        "for scenarios where the <1 pJ/MAC claim holds and where it fails")
+    p.add_argument("--chip", help="chip TOML (default: the documented default chip)")
+    p.add_argument("--json", help="also write the figures to this JSON file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from photonic_dfa.architecture.config import ChipConfig
+    from photonic_dfa.architecture.performance import format_report, performance, scenarios
+    from photonic_dfa.atomic import write_json
+
+    cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
+    reports = [performance(cfg, name="chip" if args.chip else "default chip")]
+    reports += [performance(c, name=n) for n, c in scenarios(cfg).items()]
+    print("\n\n".join(format_report(r) for r in reports))
+    if args.json:
+        write_json(args.json, [r.to_dict() for r in reports])
+    return 0
