@@ -208,6 +208,22 @@ def _detect_kernel(g: np.ndarray, nb: int, n_out: int, passes: int, has_s: bool,
     return clipped
 
 
+@njit(cache=True, error_model="numpy")
+def _small_gemm(p: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
+    """``out = p @ w`` for small problems, vectorised over the rows of ``w``: BLAS thread
+    wake-ups cost more than the arithmetic there when the cores are shared."""
+    for b in range(p.shape[0]):
+        for j in range(w.shape[1]):
+            out[b, j] = 0.0
+        for k in range(p.shape[1]):
+            pk = p[b, k]
+            for j in range(w.shape[1]):
+                out[b, j] += pk * w[k, j]
+
+
+_SMALL_GEMM = 4_000_000  # multiply-adds below which _small_gemm beats BLAS
+
+
 @dataclass
 class _Tile:
     """Programmed state of one column tile (all row tiles stacked): GEMM operand and
@@ -216,6 +232,7 @@ class _Tile:
     c0: int
     nc: int
     ws: np.ndarray  # (nc, n_out) or (nc, 2 n_out): [w | s], a transposed C array
+    ws_c: np.ndarray  # the same, C-ordered (for the small-problem kernel)
     const_i: np.ndarray  # (n_out,) A, idle (padding) channels' current
     const_s: np.ndarray  # (n_out,) W, idle channels' common-mode power (shot noise)
     ref: np.ndarray  # (n_out,) A, output for u = 0 (offset scheme)
@@ -446,8 +463,9 @@ class PhotonicMVM:
             # stored (K, nc) C-ordered and used transposed: OpenBLAS is much faster on
             # p @ ws.T than on a C-ordered (nc, K) operand when nc is small
             ws = np.concatenate([wt[:, :nc], st[:, :nc]], axis=0) if need_s else wt[:, :nc]
-            self._tiles.append(_Tile(c0, nc, np.ascontiguousarray(ws).T, const_i, const_s,
-                                     ref, center, gain))
+            wsc = np.ascontiguousarray(ws)
+            self._tiles.append(_Tile(c0, nc, wsc.T, np.ascontiguousarray(wsc.T), const_i,
+                                     const_s, ref, center, gain))
         self._need_s = need_s
         swing = enc.t_max - enc.t_min
         self._kout_base = 1.0 / (resp * self._p_nominal * swing
@@ -522,7 +540,11 @@ class PhotonicMVM:
             _encode_kernel(xa, tile.c0, tile.nc, inv_s, self._differential, enc.continuous,
                            enc.t_min, enc.t_max - enc.t_min, enc.bounds, enc.levels,
                            self.line_powers, self._rin_sigma, keys[2 * i], pv)
-            gmat = pv @ tile.ws
+            if pv.shape[0] * tile.nc * tile.ws.shape[1] < _SMALL_GEMM:
+                gmat = np.empty((pv.shape[0], tile.ws.shape[1]))
+                _small_gemm(pv, tile.ws_c, gmat)
+            else:
+                gmat = pv @ tile.ws
             clipped += _detect_kernel(gmat, nb, n_out, self._passes, self._need_s,
                                       self._half_m, self._resp, tile.const_i, tile.const_s,
                                       self._shot_a, self._base_var, noisy, keys[2 * i + 1],
