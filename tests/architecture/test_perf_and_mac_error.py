@@ -1,0 +1,50 @@
+"""Performance model arithmetic and the MAC-error measurement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photonic_dfa.architecture.config import ChipConfig
+from photonic_dfa.architecture.mac_error import (
+    AUTHORS_STD,
+    dfa_errors,
+    measure_mac_error,
+    plot_mac_error,
+)
+from photonic_dfa.architecture.performance import format_report, performance
+
+SMALL = {"core.n_inputs": 4, "core.n_outputs": 4}
+
+
+def test_mac_rate_and_energy_terms():
+    cfg = ChipConfig().updated(**SMALL)
+    hold = (1e-4, 2e-3)
+    r = performance(cfg, hold_trim=hold)
+    n, m, f = 4, 4, cfg.core.symbol_rate
+    assert r.mac_per_s == n * m * f
+    assert r.power["heaters (trim offsets)"] == pytest.approx(n * m * hold[1])
+    assert r.power["ADCs"] == pytest.approx(m * cfg.adc.walden_fom * 2**cfg.adc.bits * f)
+    assert r.energy_per_mac == pytest.approx(sum(r.power.values()) / r.mac_per_s)
+    assert sum(r.shares().values()) == pytest.approx(1.0)
+    d = performance(cfg.updated(**{"core.signed_inputs": "differential"}), hold_trim=hold)
+    assert d.mac_per_s == r.mac_per_s / 2 and d.energy_per_mac == pytest.approx(
+        2 * r.energy_per_mac)
+    assert "claim" in format_report(r)
+
+
+def test_dfa_errors_are_softmax_minus_onehot():
+    e = dfa_errors(50, np.random.default_rng(0))
+    assert np.allclose(e.sum(axis=1), 0.0)
+    assert np.all((e < 0).sum(axis=1) == 1)
+
+
+def test_mac_error_ideal_and_default(tmp_path):
+    ideal = measure_mac_error(ChipConfig.ideal().updated(**SMALL), samples=64, width=12)
+    assert ideal.std < 1e-12 and ideal.enob > 30
+    real = measure_mac_error(ChipConfig().updated(**SMALL), samples=64, width=12)
+    assert 1e-3 < real.std < AUTHORS_STD and real.enob > real.authors_enob
+    assert real.summary()["std_relative_to_full_scale"] == pytest.approx(
+        real.std / real.full_scale)
+    png = plot_mac_error(real, tmp_path / "m.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"
