@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,15 +79,20 @@ def dfa_errors(samples: int, rng: np.random.Generator, classes: int = 10) -> np.
 
 
 def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
-                      seed: int = 0, batch: int = 1024) -> MacErrorResult:
-    """Run ``samples`` random DFA products of a (width, 10) ``B`` through the core."""
+                      seed: int = 0, batch: int = 1024, core: PhotonicMVM | None = None,
+                      heater_powers: Any = None) -> MacErrorResult:
+    """Run ``samples`` random DFA products of a (width, 10) ``B`` through the core.
+
+    ``core``: the core to measure (e.g. one running on a fabricated chip), default
+    ``PhotonicMVM(cfg)``; ``heater_powers``: passed to its ``program`` (e.g. a
+    calibration's hook)."""
     samples = check_int("samples", samples, 1, 10**8)
     width = check_int("width", width, 1, 10**6)
     rng = np.random.default_rng(seed)
     b = rng.uniform(-1.0, 1.0, (width, 10))
     e = dfa_errors(samples, rng)
-    core = PhotonicMVM(cfg)
-    info = core.program(b)
+    core = PhotonicMVM(cfg) if core is None else core
+    info = core.program(b, heater_powers=heater_powers)
     err = np.empty((samples, width))
     for i in range(0, samples, batch):
         chunk = e[i:i + batch]

@@ -14,6 +14,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=int, default=800, help="rows of B (hidden width, 800)")
     p.add_argument("--seed", type=int, default=0, help="seed of B, e and the noise")
     p.add_argument("--out", default="results/mac_error", help="output directory")
+    p.add_argument("--calibrated", action="store_true",
+                   help="measure a fabricated chip (--chip's [fabrication] table, --fab-seed) "
+                   "programmed through its calibration instead of the design chip")
+    p.add_argument("--fab-seed", type=int, default=0, help="fabrication seed (--calibrated)")
     p.set_defaults(func=run)
 
 
@@ -29,8 +33,25 @@ def run(args: argparse.Namespace) -> int:
     )
     from photonic_dfa.atomic import write_json
 
-    cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
-    res = measure_mac_error(cfg, samples=args.samples, width=args.width, seed=args.seed)
+    if args.calibrated:
+        from photonic_dfa.architecture.fabricated import (
+            FabricatedChip,
+            evaluation_truth,
+            load_chip_toml,
+        )
+        from photonic_dfa.calibration.pipeline import calibrate_for_core
+
+        cfg, spec = load_chip_toml(args.chip) if args.chip else (ChipConfig(), None)
+        chip = FabricatedChip.from_config(cfg, seed=args.fab_seed, spec=spec)
+        result, hook = calibrate_for_core(chip)
+        core = evaluation_truth(chip).core(weight_limit=result.symmetric_weight_range)
+        print(f"calibrated fabricated chip (seed {args.fab_seed}): "
+              f"{result.total_measurements} readings, {len(result.flagged)} faulty rings")
+        res = measure_mac_error(cfg, samples=args.samples, width=args.width, seed=args.seed,
+                                core=core, heater_powers=hook)
+    else:
+        cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
+        res = measure_mac_error(cfg, samples=args.samples, width=args.width, seed=args.seed)
     out = Path(args.out)
     png = plot_mac_error(res, out / "mac_error.png")
     s = res.summary()
