@@ -85,6 +85,22 @@ class PerfReport:
         }
 
 
+def _symmetric_limit(cfg: ChipConfig, bank) -> float:
+    """``w_lim * margin``; a bank whose weight range does not straddle zero cannot hold
+    signed weights (no offset scheme applies), so every per-weight figure is undefined."""
+    w_min, w_max = bank.weight_range
+    lim = bank.symmetric_weight_range
+    if lim <= 0.0:
+        raise ValueError(
+            f"the weight bank has no symmetric weight range (reachable weights "
+            f"[{w_min:.4g}, {w_max:.4g}] do not contain an interval [-s, s], s > 0) with "
+            f"core.n_inputs={cfg.core.n_inputs}, ring.radius={cfg.ring.radius:.4g} m, "
+            f"ring.q_loaded={cfg.ring.q_loaded:.6g}, laser.channel_spacing="
+            f"{cfg.laser.channel_spacing:.4g} Hz: low Q or neighbouring rings' tails keep "
+            "every weight on one sign (raise ring.q_loaded or laser.channel_spacing)")
+    return lim * cfg.bank.weight_margin
+
+
 def heater_powers(cfg: ChipConfig, n_samples: int = 16, seed: int = 0, bank=None
                   ) -> tuple[float, float]:
     """(mean hold power, mean trim power) per ring, W.
@@ -93,8 +109,7 @@ def heater_powers(cfg: ChipConfig, n_samples: int = 16, seed: int = 0, bank=None
     the symmetric programmable range (the same range :class:`PhotonicMVM` normalises to).
     """
     bank = build_bank(cfg) if bank is None else bank
-    w_min, w_max = bank.weight_range
-    lim = min(-w_min, w_max) * cfg.bank.weight_margin
+    lim = _symmetric_limit(cfg, bank)
     rng = np.random.default_rng(seed)
     targets = rng.uniform(-lim, lim, size=(n_samples, cfg.core.n_inputs))
     p, _ = bank.heater_powers_for_weights(targets, solver=cfg.bank.solver, clip=True)
@@ -114,6 +129,7 @@ def performance(cfg: ChipConfig, name: str = "chip",
     passes = 2 if cfg.core.signed_inputs == "differential" else 1
     macs = n * m * f / passes
     bank = build_bank(cfg)
+    bank_w_max = _symmetric_limit(cfg, bank)
     hold, trim = heater_powers(cfg, bank=bank) if hold_trim is None else hold_trim
     v = modulator_drive_swing(cfg)
     power = {
@@ -127,7 +143,6 @@ def performance(cfg: ChipConfig, name: str = "chip",
     }
     t_lo, t_hi = build_modulator(cfg).transmission_range
     p_rx = cfg.laser.power_per_channel * link_transmission(cfg)
-    bank_w_max = bank.symmetric_weight_range * cfg.bank.weight_margin
     d = cfg.detector
     b = d.bandwidth
     mid = p_rx * 0.5 * (t_lo + t_hi)

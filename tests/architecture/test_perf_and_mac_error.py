@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from photonic_dfa.architecture.chip import build_bank
 from photonic_dfa.architecture.config import ChipConfig
 from photonic_dfa.architecture.mac_error import (
     AUTHORS_STD,
@@ -12,7 +13,7 @@ from photonic_dfa.architecture.mac_error import (
     measure_mac_error,
     plot_mac_error,
 )
-from photonic_dfa.architecture.performance import format_report, performance
+from photonic_dfa.architecture.performance import format_report, heater_powers, performance
 
 SMALL = {"core.n_inputs": 4, "core.n_outputs": 4}
 
@@ -48,3 +49,14 @@ def test_mac_error_ideal_and_default(tmp_path):
         real.std / real.full_scale)
     png = plot_mac_error(real, tmp_path / "m.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_performance_rejects_bank_without_symmetric_range():
+    # low-Q rings on a 4-channel grid: every realisable weight is positive
+    cfg = ChipConfig().updated(**{"core.n_inputs": 4, "ring.radius": 5e-6,
+                                  "ring.q_loaded": 4369.2})
+    assert build_bank(cfg).symmetric_weight_range == 0.0
+    with pytest.raises(ValueError, match="no symmetric weight range"):
+        performance(cfg)
+    with pytest.raises(ValueError, match="ring.q_loaded"):
+        heater_powers(cfg)
