@@ -117,6 +117,16 @@ class CoreConfig(_Section):
                             "programmed reference subtracted at the TIA) or 'differential' "
                             "(two passes x+ and x-, MAC/s halved)", "design choice",
                             choices=("offset", "differential"))
+    accumulation: str = _p("integrate",
+                           "how the column-block passes of a matrix wider than the core are "
+                           "summed per output: 'integrate' (a time-integrating receiver "
+                           "accumulates the photocharge of all passes, one ADC conversion "
+                           "per output and input sign per matvec) or 'digitize' (each pass "
+                           "converted by the ADC, partial outputs summed digitally)",
+                           "Sludds et al., Science 378, 270 (2022) (Netcast: time-integrating "
+                           "receivers); charge-integrating photonic MACs, e.g. Hamerly et "
+                           "al., Phys. Rev. X 9, 021032 (2019)",
+                           choices=("integrate", "digitize"))
     link_loss_db: float = _p(3.0, "laser-to-bank fixed loss (coupler, mux, waveguides), dB",
                              "edge coupler ~1.5 dB + routing ~1.5 dB, typical SOI", 0.0, 60.0)
     splitter_excess_loss_db: float = _p(0.2, "excess loss per 1x2 stage of the broadcast "

@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,7 @@ from scipy.constants import Boltzmann, elementary_charge
 from photonic_dfa.devices.photodetector import ADC
 from photonic_dfa.validation import check_array, check_scalar
 
+from ._detect import SMALL_PRODUCT, detect
 from ._noise import normal_at
 from .chip import build_bank, build_detector, build_modulator, channel_powers, link_transmission
 from .config import ChipConfig
@@ -164,64 +165,6 @@ def _encode_kernel(x: np.ndarray, c0: int, nc: int, inv_s: np.ndarray, different
                 out[b, k] = p
 
 
-@njit(cache=True, error_model="numpy")
-def _detect_kernel(g: np.ndarray, nb: int, n_out: int, passes: int, has_s: bool,
-                   half_m: float, resp: float, const_i: np.ndarray, const_s: np.ndarray,
-                   shot_a: float, base_var: float, noisy: bool, key: np.uint64,
-                   adc_on: bool, center: np.ndarray, g_lsb: np.ndarray, lsb_g: np.ndarray,
-                   cmin: float, cmax: float, ref: np.ndarray, kout: float, s_x: np.ndarray,
-                   gate: np.ndarray, use_gate: bool, out: np.ndarray) -> int:
-    """Balanced detection, noise, ADC, reference, scaling and gating; accumulates ``out``.
-
-    Inner loops run over banks without data-dependent branches (the flags are loop
-    invariant), so LLVM vectorises them. Serial: on two shared cores a prange split cost
-    more in thread start-up than it saved. Returns the number of saturated ADC samples."""
-    clipped = 0
-    acc = np.empty(n_out)
-    for b in range(nb):
-        for q in range(passes):
-            row = q * nb + b
-            base = row * n_out
-            for j in range(n_out):
-                gw = g[row, j]
-                gs = g[row, n_out + j] if has_s else 0.0
-                cur = resp * (gw + half_m * gs) + const_i[j]
-                if noisy:
-                    var = shot_a * (gs + half_m * gw + const_s[j]) + base_var
-                    cur += math.sqrt(max(var, 0.0)) * normal_at(key, base + j)
-                if adc_on:
-                    code = np.rint((cur - center[j]) * g_lsb[j])
-                    kept = min(max(code, cmin), cmax)
-                    clipped += kept != code
-                    cur = kept * lsb_g[j] + center[j]
-                if q == 0:
-                    acc[j] = cur - ref[j]
-                else:
-                    acc[j] -= cur
-        sb = kout * s_x[b]
-        if use_gate:
-            for j in range(n_out):
-                out[b, j] += acc[j] * sb if gate[b, j] else 0.0
-        else:
-            for j in range(n_out):
-                out[b, j] += acc[j] * sb
-    return clipped
-
-
-@njit(cache=True, error_model="numpy")
-def _small_gemm(p: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
-    """``out = p @ w`` for small problems, vectorised over the rows of ``w``: BLAS thread
-    wake-ups cost more than the arithmetic there when the cores are shared."""
-    for b in range(p.shape[0]):
-        for j in range(w.shape[1]):
-            out[b, j] = 0.0
-        for k in range(p.shape[1]):
-            pk = p[b, k]
-            for j in range(w.shape[1]):
-                out[b, j] += pk * w[k, j]
-
-
-_SMALL_GEMM = 4_000_000  # multiply-adds below which _small_gemm beats BLAS
 
 
 @dataclass
@@ -238,6 +181,8 @@ class _Tile:
     ref: np.ndarray  # (n_out,) A, output for u = 0 (offset scheme)
     center: np.ndarray  # (n_out,) A
     gain: np.ndarray  # (n_out,) V/A
+    pline: np.ndarray  # (nc,) W, line power at the banks of each column
+    n_passes: int = 1  # column-block passes integrated into one conversion
 
 
 class PhotonicMVM:
@@ -312,6 +257,12 @@ class PhotonicMVM:
         self._differential = cfg.core.signed_inputs == "differential"
         self._passes = 2 if self._differential else 1
         self.adc = ADC(bits=cfg.adc.bits, full_scale=cfg.adc.full_scale)
+        # single-precision products where receiver noise or a <= 16-bit ADC dominates the
+        # ~1e-7 rounding; double precision otherwise (the ideal core is exact to 1e-10)
+        lossy = (self._shot_a > 0.0 or self._base_var > 0.0 or self._rin_sigma > 0.0
+                 or (e.adc_quantization and cfg.adc.bits <= 16))
+        self._dtype = np.float32 if lossy else np.float64
+        self._groups: list[_Tile] = []
         self._rng = np.random.default_rng(e.seed)
         self._tiles: list[_Tile] = []
         self._shape: tuple[int, int] | None = None
@@ -439,6 +390,7 @@ class PhotonicMVM:
         t_idle = enc.t_min
         t_zero = float(enc.encode(np.array([0.5]))[0])
         self._tiles = []
+        ranges = []
         for c0 in range(0, n_in, n):
             nc = min(n, n_in - c0)
             wt = full_w[:, c0:c0 + n]  # (n_out, N) incl. idle channels
@@ -465,11 +417,41 @@ class PhotonicMVM:
             ws = np.concatenate([wt[:, :nc], st[:, :nc]], axis=0) if need_s else wt[:, :nc]
             wsc = np.ascontiguousarray(ws)
             self._tiles.append(_Tile(c0, nc, wsc.T, np.ascontiguousarray(wsc.T), const_i,
-                                     const_s, ref, center, gain))
+                                     const_s, ref, center, gain, pl[:nc].copy()))
+            ranges.append((lo, hi))
         self._need_s = need_s
+        if cfg.core.accumulation == "integrate" and len(self._tiles) > 1:
+            self._groups = [self._integrated(ranges)]
+        else:
+            self._groups = list(self._tiles)
+        if self._dtype != np.float64:
+            self._groups = [replace(t, ws=np.ascontiguousarray(t.ws.T, dtype=self._dtype).T,
+                                    ws_c=t.ws_c.astype(self._dtype)) for t in self._groups]
         swing = enc.t_max - enc.t_min
         self._kout_base = 1.0 / (resp * self._p_nominal * swing
                                  * (1.0 if self._differential else 0.5))
+
+    def _integrated(self, ranges: list[tuple[np.ndarray, np.ndarray]]) -> _Tile:
+        """All column tiles as one time-integrated conversion: the photocharges of the
+        passes add, so do their idle-channel currents, references and reachable ranges
+        (the auto-ranged ADC maps the summed range); the per-pass shot noise sums to a
+        Gaussian whose variance is linear in the summed common-mode power, the thermal and
+        dark noise variances scale with the number of passes."""
+        cfg = self.config
+        tiles = self._tiles
+        lo = sum(r[0] for r in ranges)
+        hi = sum(r[1] for r in ranges)
+        if cfg.adc.auto_range:
+            center = 0.5 * (lo + hi)
+            gain = cfg.adc.full_scale / np.maximum(0.5 * (hi - lo), 1e-30)
+        else:
+            center = np.zeros_like(lo)
+            gain = np.full_like(lo, cfg.tia.transimpedance)
+        ws_c = np.concatenate([t.ws_c for t in tiles], axis=0)  # (n_in, K)
+        return _Tile(0, ws_c.shape[0], np.ascontiguousarray(ws_c.T).T, ws_c,
+                     sum(t.const_i for t in tiles), sum(t.const_s for t in tiles),
+                     sum(t.ref for t in tiles), center, gain,
+                     np.concatenate([t.pline for t in tiles]), len(tiles))
 
     # ------------------------------------------------------------------ computing
     def _generator(self, rng: Any) -> np.random.Generator:
@@ -519,10 +501,10 @@ class PhotonicMVM:
         inv_s = 1.0 / s_x
         noisy = self._shot_a > 0.0 or self._base_var > 0.0
         if noisy or self._rin_sigma > 0.0:
-            keys = self._generator(rng).integers(0, 2**63, size=2 * len(self._tiles),
+            keys = self._generator(rng).integers(0, 2**63, size=2 * len(self._groups),
                                                  dtype=np.int64).astype(np.uint64)
         else:
-            keys = np.zeros(2 * len(self._tiles), dtype=np.uint64)
+            keys = np.zeros(2 * len(self._groups), dtype=np.uint64)
         enc = self.encoder
         cfg = self.config
         adc_on = cfg.errors.adc_quantization
@@ -532,25 +514,23 @@ class PhotonicMVM:
         kout = self._kout_base * self.info.scale
         bufs: dict[int, np.ndarray] = {}
         clipped = 0
-        for i, tile in enumerate(self._tiles):
+        dummy = np.zeros((1, 1), dtype=self._dtype)
+        for i, tile in enumerate(self._groups):
             # contiguous operand: a strided view would send matmul off its BLAS path
             pv = bufs.get(tile.nc)
             if pv is None:
-                pv = bufs[tile.nc] = np.empty((self._passes * nb, tile.nc))
+                pv = bufs[tile.nc] = np.empty((self._passes * nb, tile.nc), dtype=self._dtype)
             _encode_kernel(xa, tile.c0, tile.nc, inv_s, self._differential, enc.continuous,
                            enc.t_min, enc.t_max - enc.t_min, enc.bounds, enc.levels,
-                           self.line_powers, self._rin_sigma, keys[2 * i], pv)
-            if pv.shape[0] * tile.nc * tile.ws.shape[1] < _SMALL_GEMM:
-                gmat = np.empty((pv.shape[0], tile.ws.shape[1]))
-                _small_gemm(pv, tile.ws_c, gmat)
-            else:
-                gmat = pv @ tile.ws
-            clipped += _detect_kernel(gmat, nb, n_out, self._passes, self._need_s,
-                                      self._half_m, self._resp, tile.const_i, tile.const_s,
-                                      self._shot_a, self._base_var, noisy, keys[2 * i + 1],
-                                      adc_on, tile.center, tile.gain / lsb,
-                                      lsb / tile.gain, float(lo), float(hi), tile.ref, kout,
-                                      s_x, g, use_gate, out)
+                           tile.pline, self._rin_sigma, keys[2 * i], pv)
+            fused = pv.shape[0] * tile.nc * tile.ws.shape[1] < SMALL_PRODUCT
+            gmat = dummy if fused else pv @ tile.ws
+            clipped += detect(pv, tile.ws_c, gmat, fused, nb, n_out, self._passes,
+                              self._need_s, self._half_m, self._resp, tile.const_i,
+                              tile.const_s, self._shot_a, self._base_var * tile.n_passes,
+                              noisy, keys[2 * i + 1], adc_on, tile.center, tile.gain / lsb,
+                              lsb / tile.gain, float(lo), float(hi), tile.ref, kout, s_x, g,
+                              use_gate, out)
         self.adc_clipped += clipped
         return out[0] if single else out
 
