@@ -13,7 +13,8 @@ Speed: all hidden activations live in one ``(batch, sum widths)`` buffer (each l
 view) so that a DFA strategy can compute every layer's feedback with ONE matrix product
 ``e @ B_stacked`` and gate it with one ReLU-derivative mask; every product writes into a
 preallocated buffer (``np.matmul(..., out=)``) and SGD with momentum is one fused pass per
-parameter (numba), so a step allocates nothing.
+parameter (numba), or a GEMM with ``beta`` plus an AXPY straight into numpy's OpenBLAS
+(:mod:`._blas`), so a step allocates nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import numpy as np
 from numba import njit
 
 from photonic_dfa.validation import check_int, check_scalar
+
+from . import _blas
 
 if TYPE_CHECKING:
     from .feedback import Feedback
@@ -228,7 +231,29 @@ class SGD:
         self.buf_b = [np.zeros_like(b) for b in mlp.biases]
 
     def step(self, mlp: MLP, grad_w: Sequence[np.ndarray], grad_b: Sequence[np.ndarray]) -> None:
+        """Apply given gradients."""
         lr, mu = mlp.dtype.type(self.lr), mlp.dtype.type(self.momentum)
         for p, buf, g in zip(mlp.weights + mlp.biases, self.buf_w + self.buf_b,
                              list(grad_w) + list(grad_b)):
             _momentum_step(p, buf, g, lr, mu)
+
+    def update(self, mlp: MLP, ws: Workspace, n: int, fused: bool | None = None) -> None:
+        """Gradients from ``ws`` (inputs and deltas of the first ``n`` rows) and the step.
+
+        Fused path (float32, numpy's OpenBLAS reachable): ``buf <- h^T delta + mu buf`` by one
+        GEMM with ``beta = mu`` and ``W <- W - lr buf`` by one AXPY, both threaded, no
+        gradient buffer (``ws.grad_w`` is then left untouched). Otherwise
+        :func:`weight_grads` and :meth:`step`. The two agree to float rounding.
+        """
+        if fused is None:
+            fused = _blas.AVAILABLE and mlp.dtype == np.float32
+        if not fused:
+            weight_grads(mlp, ws, n)
+            self.step(mlp, ws.grad_w, ws.grad_b)
+            return
+        lr, mu = mlp.dtype.type(self.lr), mlp.dtype.type(self.momentum)
+        for l, (x, d) in enumerate(zip(ws.layer_inputs(n), ws.layer_deltas(n))):
+            _blas.gemm_tn_acc(x, d, self.buf_w[l], mu)
+            _blas.axpy(-lr, self.buf_w[l], mlp.weights[l])
+            np.sum(d, axis=0, out=ws.grad_b[l])
+            _momentum_step(mlp.biases[l], self.buf_b[l], ws.grad_b[l], lr, mu)

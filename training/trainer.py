@@ -34,7 +34,7 @@ from photonic_dfa.validation import check_int, check_scalar
 
 from .datasets import MNIST
 from .feedback import FEEDBACKS, Feedback, FeedbackCore, make_feedback
-from .mlp import INITS, MLP, SGD, Workspace, forward, softmax_xent, weight_grads
+from .mlp import INITS, MLP, SGD, Workspace, forward, softmax_xent
 
 __all__ = ["TrainConfig", "PRESETS", "preset", "Trainer", "TrainingDivergedError",
            "MNIST_MEAN", "MNIST_STD", "train_mnist"]
@@ -233,7 +233,10 @@ class Trainer:
         self.best_heldout = float(meta["best_heldout"])
 
     # ------------------------------------------------------------------ training
-    def _step(self, index: np.ndarray) -> tuple[float, int]:
+    def train_batch(self, index: np.ndarray) -> tuple[float, int]:
+        """One SGD step on training rows ``index``: ``(loss, correct predictions)``.
+
+        A non-finite loss leaves the weights untouched (the caller decides to stop)."""
         ws, mlp = self.ws, self.mlp
         n = ws.load(self.x_train, index)
         forward(mlp, ws, n)
@@ -241,8 +244,7 @@ class Trainer:
         if not math.isfinite(loss):
             return loss, correct
         self.feedback.hidden_deltas(mlp, ws, n)
-        weight_grads(mlp, ws, n)
-        self.opt.step(mlp, ws.grad_w, ws.grad_b)
+        self.opt.update(mlp, ws, n)
         return loss, correct
 
     def evaluate(self, mlp: MLP | None = None) -> dict[str, float]:
@@ -293,7 +295,7 @@ class Trainer:
                 while self.batch < nb:
                     idx = self.perm[self.batch * c.batch_size:(self.batch + 1) * c.batch_size]
                     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                        loss, correct = self._step(idx)
+                        loss, correct = self.train_batch(idx)
                     if not math.isfinite(loss):
                         self._write_log(finished=False, diverged=True)
                         raise TrainingDivergedError(

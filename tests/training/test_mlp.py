@@ -150,3 +150,46 @@ def test_softmax_error_is_a_probability_difference(n: int, k: int, shift: float,
     p /= p.sum(1, keepdims=True)
     assert loss == pytest.approx(float(np.mean(-np.log(p[np.arange(n), y]))), rel=1e-9,
                                  abs=1e-12)
+
+
+def test_fused_blas_update_matches_the_numpy_path() -> None:
+    from photonic_dfa.training import _blas
+
+    if not _blas.AVAILABLE:
+        pytest.skip("numpy's bundled OpenBLAS is not reachable here: numpy path only")
+    rng = np.random.default_rng(5)
+    base = MLP.init([40, 24, 16, 10], rng)
+    x = rng.normal(size=(13, 40)).astype(np.float32)
+    y = rng.integers(0, 10, 13)
+    after = {}
+    for fused in (False, True):
+        mlp = base.copy()
+        opt = SGD(mlp, lr=0.05, momentum=0.9)
+        ws = Workspace(mlp, 16)  # 13 of 16 rows: strided, partial views
+        for _ in range(3):
+            n = ws.load(x)
+            forward(mlp, ws, n)
+            softmax_xent(ws, y, n)
+            Backprop().hidden_deltas(mlp, ws, n)
+            opt.update(mlp, ws, n, fused=fused)
+        after[fused] = mlp.weights + mlp.biases + opt.buf_w + opt.buf_b
+    for a, b in zip(after[False], after[True]):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+
+
+def test_blas_helpers_on_strided_views() -> None:
+    from photonic_dfa.training import _blas
+
+    if not _blas.AVAILABLE:
+        pytest.skip("numpy's bundled OpenBLAS is not reachable here")
+    rng = np.random.default_rng(6)
+    wide = rng.random((7, 30), dtype=np.float32)
+    a, b = wide[:, 2:9], wide[:, 12:25]
+    c = rng.random((7, 13), dtype=np.float32)
+    want = a.T.astype(np.float64) @ b + 0.9 * c
+    _blas.gemm_tn_acc(a, b, c, 0.9)
+    np.testing.assert_allclose(c, want, rtol=1e-5)
+    with pytest.raises(ValueError, match="float32"):
+        _blas.gemm_tn_acc(a.astype(np.float64), b, c, 0.9)
+    with pytest.raises(ValueError, match="float32"):
+        _blas.axpy(1.0, c, c.T)
