@@ -256,6 +256,9 @@ class Trainer:
                 "test_acc": float(hit.mean())}
 
     def _request_stop(self, signum: int, frame: Any) -> None:
+        # First Ctrl-C: finish the batch, checkpoint, stop. Second: stop at once.
+        if self._stop:
+            raise KeyboardInterrupt("interrupted twice: stopped without a checkpoint")
         self._stop = True
 
     def run(self, resume: bool = False) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +153,22 @@ def test_config_validation_and_presets() -> None:
         TrainConfig(lr=-1)
     cfg = TrainConfig(chip={"ideal": True})
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_ctrl_c_checkpoints_then_resumes_bit_for_bit(tmp_path: Path, data) -> None:
+    cfg = TrainConfig(feedback="dfa", epochs=2, **SMALL)
+    ref = Trainer(cfg, data, None, progress=False, echo=None)
+    ref.run()
+
+    def ctrl_c(epoch: int, batch: int) -> None:
+        if (epoch, batch) == (0, 4):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt, match="--resume"):
+        Trainer(cfg, data, tmp_path, progress=False, on_batch=ctrl_c, echo=None).run()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    resumed = Trainer(cfg, data, tmp_path, progress=False, echo=None)
+    resumed.run(resume=True)
+    assert resumed.history[0]["epoch"] == 1
+    for a, b in zip(_weights(ref), _weights(resumed)):
+        np.testing.assert_array_equal(a, b)
