@@ -25,10 +25,10 @@ __all__ = ["detect", "SMALL_PRODUCT"]
 SMALL_PRODUCT = 4_000_000
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract", "nnan", "ninf", "nsz"})
 def _row_product(p: np.ndarray, row: int, ws: np.ndarray, g: np.ndarray) -> None:
     """``g = p[row] @ ws`` (``ws`` C-ordered ``(nc, K)``; the inner loop over ``K`` is
-    contiguous and vectorises)."""
+    contiguous and vectorises; fused multiply-adds allowed, no reassociation)."""
     n = ws.shape[1]
     for j in range(n):
         g[j] = 0.0

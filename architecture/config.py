@@ -347,6 +347,11 @@ class PerfConfig(_Section):
                                   "wafer-scale ring variation ~ FSR-scale (Lu et al., "
                                   "Opt. Express 25, 9712 (2017)); 0 after post-fab trimming",
                                   0.0, 1.0)
+    column_passes: int = _p(1, "column-block passes per output of the workload matrix, "
+                            "ceil(matrix inputs / core.n_inputs); with core.accumulation = "
+                            "'integrate' one ADC conversion serves all of them",
+                            "DFA feedback B (800, 10) of MNIST fits one 16-channel block", 1,
+                            1_000_000)
 
 
 _SECTIONS: dict[str, type] = {

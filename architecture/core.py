@@ -27,12 +27,33 @@ banks), every stage switchable through :class:`~photonic_dfa.architecture.config
 7. digital: ``y = s_W s_x (I_q - ref_j) / (R P eta (T_max - T_min) / 2)``; gated outputs
    (``gate`` False, the ReLU derivative applied at the detector) are zero.
 
-Matrices larger than the core are tiled in time: row tiles use other banks' time slots,
-column tiles are detected and digitised separately and summed digitally. Weights are
+Matrices larger than the core are tiled in time: row tiles use other banks' time slots;
+the C column tiles of one output are summed according to ``core.accumulation``:
+
+- ``"integrate"`` (default): a time-integrating receiver (Sludds et al., Science 378, 270
+  (2022)) accumulates the photocharge of all C passes before one TIA + ADC conversion per
+  output (per input sign in the differential scheme). The per-pass detector noises are
+  independent Gaussians, so their sum is one Gaussian of summed variance: shot noise
+  ``2 q R B sum_passes (s p)`` (linear in power, hence the same GEMM of the powers with the
+  common mode ``s = T_drop + T_thru`` over all columns), thermal and dark noise ``C`` times
+  the per-pass variance. RIN is drawn per laser line and pass (each pass is a different
+  symbol; white intensity noise over ``B`` is uncorrelated between symbols) and common to
+  all banks, as in the per-pass model; the approximation is that RIN is white and its
+  intensity fluctuation is Gaussian and small (first order in ``eps``). The auto-ranged
+  ADC maps the summed reachable range, so its LSB is C times that of one pass.
+- ``"digitize"``: every pass is detected, converted and its partial output summed
+  digitally (C conversions per output; :mod:`~photonic_dfa.architecture.performance`
+  charges the ADC energy accordingly).
+
+Weights are
 normalised to the symmetric reachable range: ``W = s_W W_n`` with ``max|W_n| = margin *
 w_lim``. The per-sample work is an encode kernel, one GEMM of the powers with ``[w | s]``
-(``w`` only when neither shot noise nor mismatch needs ``s``) and a fused detection
-kernel (noise, ADC, reference, gate, accumulation); memory is O(batch (inputs + outputs)).
+per conversion group (``w`` only when neither shot noise nor mismatch needs ``s``) and
+the fused detection kernel of :mod:`~photonic_dfa.architecture._detect` (noise, ADC,
+reference, gate, accumulation; it computes small products row by row itself). Products
+run in float32 when receiver noise or an ADC of <= 16 bits is on (their rounding, ~1e-7
+relative, is far below either), in float64 otherwise; memory is O(batch (inputs +
+outputs)).
 
 With every error off (:meth:`ChipConfig.ideal`) the realised weights are the normalised
 targets exactly and the core returns ``W x`` to rounding: per element

@@ -12,8 +12,12 @@ Power terms (W); energy per MAC is their sum over MAC/s:
   ``P_trim = trim_fsr_fraction P_FSR`` the mean power to pull a fabricated ring back onto
   its channel, ``P_FSR = FSR / (R_th lambda (dn/dT) / n_g)``;
 - modulators: ``N C V^2 / 4 f_s`` (NRZ switching energy, Miller, JLT 35, 346 (2017));
-- DACs: ``N FoM_DAC 2^b f_s``; ADCs: ``M FoM_ADC 2^b f_s`` (Walden figure of merit with the
-  nominal bits as ENOB, an optimistic bound; Murmann, "ADC Performance Survey");
+- DACs: ``N FoM_DAC 2^b f_s``; ADCs: ``M FoM_ADC 2^b f_s / C`` (Walden figure of merit with
+  the nominal bits as ENOB, an optimistic bound; Murmann, "ADC Performance Survey"). ``C``
+  is the number of column-block passes one output of the workload needs
+  (``perf.column_passes``) when ``core.accumulation = "integrate"``: the time-integrating
+  receiver converts once per output (and input sign) after all passes (Sludds et al.,
+  Science 378, 270 (2022)); ``C = 1`` with ``"digitize"`` (one conversion per pass);
 - detectors + TIAs: ``M P_TIA`` (the photodiodes' bias power, microwatts, is neglected).
 
 Per MAC, modulators and DACs are shared by the M banks (``/M``), ADCs and TIAs by the N
@@ -21,9 +25,11 @@ inputs (``/N``), heaters are paid once per weight (``/f_s``), so the <1 pJ/MAC r
 needs large N and M, a high symbol rate, efficient converters and heaters that do not
 have to hold a fraction of an FSR.
 
-The analog effective bits estimate the detector-limited resolution at the configured
-laser power: the noise of a mid-level input (shot, thermal, RIN with the bank's common
-mode ~1) against the worst-case output range ``R (T_max - T_min) N w_max P_rx``.
+The analog effective bits estimate the detector-limited resolution of one pass at the
+configured laser power: the noise of a mid-level input (shot, thermal, RIN with the
+bank's common mode ~1) against the worst-case output range ``R (T_max - T_min) N w_max
+P_rx``. An integrating receiver adds the noise variances and the ranges of its C passes,
+so its analog resolution gains about ``log2 sqrt C`` bits; not included here.
 """
 
 from __future__ import annotations
@@ -132,6 +138,7 @@ def performance(cfg: ChipConfig, name: str = "chip",
     bank_w_max = _symmetric_limit(cfg, bank)
     hold, trim = heater_powers(cfg, bank=bank) if hold_trim is None else hold_trim
     v = modulator_drive_swing(cfg)
+    conv_passes = cfg.perf.column_passes if cfg.core.accumulation == "integrate" else 1
     power = {
         "laser": n * cfg.laser.power_per_channel / cfg.laser.wall_plug_efficiency,
         "heaters (hold weights)": n * m * hold,
@@ -139,7 +146,7 @@ def performance(cfg: ChipConfig, name: str = "chip",
         "modulators": n * cfg.modulator.capacitance * v * v / 4.0 * f,
         "DACs": n * cfg.dac.walden_fom * 2.0**cfg.dac.bits * f,
         "detectors+TIAs": m * cfg.tia.power,
-        "ADCs": m * cfg.adc.walden_fom * 2.0**cfg.adc.bits * f,
+        "ADCs": m * cfg.adc.walden_fom * 2.0**cfg.adc.bits * f / conv_passes,
     }
     t_lo, t_hi = build_modulator(cfg).transmission_range
     p_rx = cfg.laser.power_per_channel * link_transmission(cfg)

@@ -26,10 +26,11 @@ def _bound(w: np.ndarray, x: np.ndarray) -> np.ndarray:
 @settings(max_examples=60, deadline=None)
 @given(n_out=st.integers(1, 9), n_in=st.integers(1, 11), batch=st.integers(1, 5),
        mode=st.sampled_from(["offset", "differential"]), seed=st.integers(0, 2**31),
-       mag=st.floats(1e-6, 1e6))
-def test_ideal_core_is_exact(n_out, n_in, batch, mode, seed, mag):
+       mag=st.floats(1e-6, 1e6), acc=st.sampled_from(["integrate", "digitize"]))
+def test_ideal_core_is_exact(n_out, n_in, batch, mode, seed, mag, acc):
     rng = np.random.default_rng(seed)
-    core = PhotonicMVM(ChipConfig.ideal().updated(**SMALL, **{"core.signed_inputs": mode}))
+    core = PhotonicMVM(ChipConfig.ideal().updated(**SMALL, **{"core.signed_inputs": mode,
+                                                              "core.accumulation": acc}))
     w = rng.uniform(-1, 1, (n_out, n_in)) * mag
     x = rng.standard_normal((batch, n_in)) / mag
     core.program(w)
@@ -99,16 +100,21 @@ def test_each_source_alone_changes_output(source):
 
 @pytest.mark.parametrize("source", ["shot", "thermal", "rin"])
 @pytest.mark.parametrize("mode", ["offset", "differential"])
-def test_noise_std_matches_detector_model(source, mode):
+@pytest.mark.parametrize(("acc", "n_in"), [("digitize", 8), ("digitize", 20),
+                                           ("integrate", 20)])
+def test_noise_std_matches_detector_model(source, mode, acc, n_in):
+    # n_in = 20 on 8 channels: three column-block passes, converted per pass (digitize) or
+    # once after integrating them (integrate); the variances add either way
     cfg = ChipConfig.ideal().updated(**{"core.n_inputs": 8, "core.n_outputs": 4,
                                         "core.signed_inputs": mode,
+                                        "core.accumulation": acc,
                                         f"errors.{source}": True,
                                         "errors.modulator_extinction": True})
     if source == "rin":
         cfg = cfg.updated(**{"laser.rin_db_per_hz": -120.0})
     rng = np.random.default_rng(1)
-    w = rng.uniform(-1, 1, (4, 8))
-    x = np.repeat(rng.standard_normal((1, 8)), 4000, axis=0)
+    w = rng.uniform(-1, 1, (4, n_in))
+    x = np.repeat(rng.standard_normal((1, n_in)), 4000, axis=0)
     core = PhotonicMVM(cfg)
     core.program(w)
     y = core.matvec(x, rng=7)
@@ -231,3 +237,26 @@ def test_fast_normal_moments():
     assert np.abs(z).max() <= NORMAL_MAX
     k = np.mean(z**4) / np.mean(z**2) ** 2
     assert abs(k - 3.0) < 0.05
+
+
+@pytest.mark.parametrize("mode", ["offset", "differential"])
+def test_integrating_receiver_converts_once(mode):
+    # with only ADC quantisation on, digitize rounds each of the three passes and
+    # integrate their sum once, over a range three times wider: errors of the same order
+    base = ChipConfig.ideal().updated(**{"core.n_inputs": 4, "core.n_outputs": 3,
+                                         "core.signed_inputs": mode,
+                                         "errors.adc_quantization": True})
+    rng = np.random.default_rng(4)
+    w = rng.uniform(-1, 1, (5, 11))
+    x = rng.standard_normal((9, 11))
+    ys = {}
+    for acc in ("integrate", "digitize"):
+        core = PhotonicMVM(base.updated(**{"core.accumulation": acc}))
+        core.program(w)
+        ys[acc] = core.matvec(x)
+    ref = x @ w.T
+    err_i = np.abs(ys["integrate"] - ref).max()
+    err_d = np.abs(ys["digitize"] - ref).max()
+    assert 0 < err_i and 0 < err_d
+    # one rounding of the summed range vs three roundings of a third of it: comparable
+    assert err_i < 3 * err_d

@@ -60,3 +60,15 @@ def test_performance_rejects_bank_without_symmetric_range():
         performance(cfg)
     with pytest.raises(ValueError, match="ring.q_loaded"):
         heater_powers(cfg)
+
+
+def test_integrating_receiver_divides_adc_energy_by_column_passes():
+    hold = (1e-4, 2e-3)
+    cfg = ChipConfig().updated(**SMALL, **{"perf.column_passes": 16})
+    one = performance(cfg.updated(**{"perf.column_passes": 1}), hold_trim=hold)
+    integ = performance(cfg, hold_trim=hold)
+    digit = performance(cfg.updated(**{"core.accumulation": "digitize"}), hold_trim=hold)
+    assert integ.power["ADCs"] == pytest.approx(one.power["ADCs"] / 16)
+    assert digit.power == one.power
+    assert {k: v for k, v in integ.power.items() if k != "ADCs"} == {
+        k: v for k, v in digit.power.items() if k != "ADCs"}
