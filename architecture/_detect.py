@@ -38,6 +38,11 @@ def _row_product(p: np.ndarray, row: int, ws: np.ndarray, g: np.ndarray) -> None
             g[j] += pk * ws[k, j]
 
 
+@njit(cache=True, inline="always")
+def gsv(g: np.ndarray, has_s: bool, n_out: int, j: int) -> float:
+    return np.float64(g[n_out + j]) if has_s else 0.0
+
+
 @njit(cache=True, error_model="numpy")
 def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int,
            n_out: int, passes: int, has_s: bool, half_m: float, resp: float,
@@ -51,6 +56,7 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int
     k_cols = ws.shape[1] if fused else gmat.shape[1]
     gbuf = np.empty(k_cols, dtype=p.dtype)
     acc = np.empty(n_out)
+    cur = np.empty(n_out)
     z = np.zeros(n_out)
     clipped = 0
     for b in range(nb):
@@ -65,22 +71,27 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int
                 base = row * n_out
                 for j in range(n_out):
                     z[j] = normal_at(key, base + j)
+            # separate branch-free loops: each vectorises on its own
             for j in range(n_out):
-                gw = np.float64(g[j])
-                gs = np.float64(g[n_out + j]) if has_s else 0.0
-                cur = resp * (gw + half_m * gs) + const_i[j]
-                if noisy:
-                    var = shot_a * (gs + half_m * gw + const_s[j]) + base_var
-                    cur += math.sqrt(max(var, 0.0)) * z[j]
-                if adc_on:
-                    code = np.rint((cur - center[j]) * g_lsb[j])
+                cur[j] = resp * (np.float64(g[j]) + half_m * gsv(g, has_s, n_out, j)) \
+                    + const_i[j]
+            if noisy:
+                for j in range(n_out):
+                    gs = gsv(g, has_s, n_out, j)
+                    var = shot_a * (gs + half_m * np.float64(g[j]) + const_s[j]) + base_var
+                    cur[j] += math.sqrt(max(var, 0.0)) * z[j]
+            if adc_on:
+                for j in range(n_out):
+                    code = np.rint((cur[j] - center[j]) * g_lsb[j])
                     kept = min(max(code, cmin), cmax)
                     clipped += kept != code
-                    cur = kept * lsb_g[j] + center[j]
-                if q == 0:
-                    acc[j] = cur - ref[j]
-                else:
-                    acc[j] -= cur
+                    cur[j] = kept * lsb_g[j] + center[j]
+            if q == 0:
+                for j in range(n_out):
+                    acc[j] = cur[j] - ref[j]
+            else:
+                for j in range(n_out):
+                    acc[j] -= cur[j]
         sb = kout * s_x[b]
         if use_gate:
             for j in range(n_out):
