@@ -15,6 +15,12 @@ and the excess kurtosis 0 exactly. The result is symmetric with the normal's fir
 moments; its CDF is within 2.1e-3 of the normal's everywhere (Kolmogorov distance) and
 its support ends at |z| = 4.06 (P(|z| > 3) = 0.24 % against 0.27 %). Good for additive
 receiver noise; not for tail (error-rate) studies beyond 4 sigma.
+
+Measured on the 2-core development machine (best of 300, 51 200 numbers, the MNIST
+feedback matvec's draw): this generator 56 us (~1.1 ns per number, vectorised), a
+Box-Muller on the same SplitMix64 stream with two normals per hash (libm log, sqrt, cos,
+sin; scalar, as this numba build has no SVML) 665 us. The draw alone already costs about
+2.4 times a numpy GEMM of that shape, so the true-tailed Box-Muller was not adopted.
 """
 
 from __future__ import annotations
