@@ -110,6 +110,9 @@ class FabricationSpec:
     detector_noise: bool = True
     #: samples averaged per reading (noise std / sqrt(averages))
     readout_averages: int = 256
+    #: bank solver of the hidden physics and of the core built on it: a real chip is coherent,
+    #: so ``exact``; ``fast`` (the incoherent single pass) only to trade fidelity for speed
+    solver: str = "exact"
 
     def __post_init__(self) -> None:
         s = object.__setattr__
@@ -128,6 +131,8 @@ class FabricationSpec:
         s(self, "dead_heaters", check_int("fabrication.dead_heaters", self.dead_heaters, 0))
         s(self, "unreachable_rings",
           check_int("fabrication.unreachable_rings", self.unreachable_rings, 0))
+        if self.solver not in ("exact", "fast"):
+            raise ValueError(f"fabrication.solver must be 'exact' or 'fast', got {self.solver!r}")
         if not isinstance(self.detector_noise, bool | np.bool_):
             raise ValueError(f"fabrication.detector_noise must be true or false, got "
                              f"{self.detector_noise!r}")
@@ -260,6 +265,8 @@ class FabricatedChip:
         if not isinstance(spec, FabricationSpec):
             raise ValueError(f"spec must be a FabricationSpec, got {type(spec).__name__}")
         seed = check_int("seed", seed, 0, 2**63 - 1)
+        # the hidden physics, the design inverse and the core on this chip share one solver
+        cfg = cfg.updated(**{"bank.solver": spec.solver})
         if not cfg.errors.weight_bank:
             raise ValueError("a fabricated chip needs physical weight banks "
                              "(errors.weight_bank = true)")

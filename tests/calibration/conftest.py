@@ -1,5 +1,11 @@
 """Small fabricated chips (4 banks x 4 channels) shared by the calibration tests.
 
+Each procedure's accuracy against the truth is tested on chips simulated with the ``fast``
+(incoherent) bank solver, the model its fits assume, so a test isolates the procedure;
+``test_coherent_chip.py`` runs the whole pipeline on the default coherent (``exact``) chip,
+where neighbouring rings' interference pulls the isolated fits and only the closed loop
+reaches the driver's floor.
+
 Helpers are fixtures (tests are imported with ``--import-mode=importlib``, so a conftest
 cannot be imported as a module).
 """
@@ -18,6 +24,7 @@ def _config(n_inputs: int = 4, n_outputs: int = 4) -> ChipConfig:
 
 
 def _make_chip(seed: int = 2, noise: bool = False, **spec: object) -> FabricatedChip:
+    spec.setdefault("solver", "fast")
     return FabricatedChip.from_config(_config(), seed=seed,
                                       spec=FabricationSpec(detector_noise=noise, **spec))
 
@@ -29,7 +36,8 @@ def small_config():
 
 @pytest.fixture
 def make_chip():
-    """``make_chip(seed=2, noise=False, **FabricationSpec fields)``: a 4 x 4 chip."""
+    """``make_chip(seed=2, noise=False, **FabricationSpec fields)``: a 4 x 4 chip
+    (``solver="fast"`` unless given)."""
     return _make_chip
 
 
