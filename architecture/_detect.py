@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._noise import normal_at
+from ._noise import GOLDEN, normal_of
 
 __all__ = ["detect", "SMALL_PRODUCT"]
 
@@ -104,8 +104,10 @@ def _generic_row(g: np.ndarray, n_out: int, has_s: bool, half_m: float, resp: fl
     each vectorises on its own."""
     clipped = 0
     if noisy:
+        ctr = key + np.uint64(base + 1) * GOLDEN
         for j in range(n_out):
-            z[j] = normal_at(key, base + j)
+            z[j] = normal_of(ctr)
+            ctr += GOLDEN
     for j in range(n_out):
         cur[j] = resp * (np.float64(g[j]) + half_m * gsv(g, has_s, n_out, j)) + const_i[j]
     if noisy:
@@ -131,12 +133,14 @@ def _noisy_adc_row(g: np.ndarray, n_out: int, half_m: float, resp: float,
     vectorised loop: ``cur`` gets the reconstructed currents, returns the clipped count.
     Only the noisy path may contract and use reciprocals; the ideal path never gets here."""
     clipped = 0
+    ctr = key + np.uint64(base + 1) * GOLDEN
     for j in range(n_out):
         gw = np.float64(g[j])
         gs = np.float64(g[n_out + j])
         var = shot_a * (gs + half_m * gw + const_s[j]) + base_var
         c = resp * (gw + half_m * gs) + const_i[j] \
-            + math.sqrt(max(var, 0.0)) * normal_at(key, base + j)
+            + math.sqrt(max(var, 0.0)) * normal_of(ctr)
+        ctr += GOLDEN
         code = np.rint((c - center[j]) * g_lsb[j])
         kept = min(max(code, cmin), cmax)
         clipped += np.int64(kept != code)

@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["mix64", "normal_at", "fill_normal", "NORMAL_A", "NORMAL_B", "NORMAL_MAX"]
+__all__ = ["mix64", "normal_at", "normal_of", "GOLDEN", "fill_normal", "NORMAL_A", "NORMAL_B",
+           "NORMAL_MAX"]
 
 #: Cubic correction ``z = A s + B s^3`` of the standardised Irwin-Hall(4) sum ``s``:
 #: solves ``E z^2 = 1``, ``E z^4 = 3`` with the exact moments of ``s`` (1, 2.7, 10.93, ...).
@@ -37,6 +38,8 @@ NORMAL_B = 0.018641505975909772
 #: Largest |z| the generator can return: ``A 2 sqrt 3 + B (2 sqrt 3)^3``.
 NORMAL_MAX = NORMAL_A * 2.0 * 3.0**0.5 + NORMAL_B * (2.0 * 3.0**0.5) ** 3
 
+#: Weyl increment of the SplitMix64 counter.
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _U16 = 1.0 / 65536.0
 _SQRT3 = 3.0**0.5
 
@@ -50,9 +53,9 @@ def mix64(z: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
-def normal_at(key: np.uint64, i: np.int64) -> float:
-    """Approximately standard normal number ``i`` of stream ``key`` (module docstring)."""
-    h = mix64(key + np.uint64(i + 1) * np.uint64(0x9E3779B97F4A7C15))
+def normal_of(c: np.uint64) -> float:
+    """Approximately standard normal number of counter word ``c = key + (i + 1) G``."""
+    h = mix64(c)
     m = np.uint64(0xFFFF)
     w = np.float64(np.int64((h & m) + ((h >> np.uint64(16)) & m)
                             + ((h >> np.uint64(32)) & m) + (h >> np.uint64(48))))
@@ -60,9 +63,19 @@ def normal_at(key: np.uint64, i: np.int64) -> float:
     return s * (NORMAL_A + NORMAL_B * s * s)
 
 
+@njit(cache=True, inline="always")
+def normal_at(key: np.uint64, i: np.int64) -> float:
+    """Approximately standard normal number ``i`` of stream ``key`` (module docstring).
+    Sequential loops should step the counter word by ``GOLDEN`` and call ``normal_of``
+    instead: the same numbers without a 64-bit multiply per number (about 20 % faster)."""
+    return normal_of(key + np.uint64(i + 1) * GOLDEN)
+
+
 @njit(cache=True)
 def fill_normal(out: np.ndarray, key: np.uint64) -> None:
     """``out.flat[i] = normal_at(key, i)``."""
     flat = out.reshape(-1)
+    c = key + GOLDEN
     for i in range(flat.size):
-        flat[i] = normal_at(key, i)
+        flat[i] = normal_of(c)
+        c += GOLDEN
