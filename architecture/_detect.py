@@ -154,8 +154,10 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int
            const_i: np.ndarray, const_s: np.ndarray, shot_a: float, base_var: float,
            noisy: bool, key: np.uint64, adc_on: bool, center: np.ndarray, g_lsb: np.ndarray,
            lsb_g: np.ndarray, cmin: float, cmax: float, ref: np.ndarray, kout: float,
-           s_x: np.ndarray, gate: np.ndarray, use_gate: bool, out: np.ndarray) -> int:
-    """Adds the detected, scaled and gated outputs to ``out`` ``(nb, n_out)``; returns the
+           s_x: np.ndarray, gate: np.ndarray, use_gate: bool, out: np.ndarray,
+           first: bool = False) -> int:
+    """Adds the detected, scaled and gated outputs to ``out`` ``(nb, n_out)`` (``first``:
+    stores them, ``out`` may be uninitialised); returns the
     number of saturated ADC samples. Row ``q nb + b`` of the product (pass ``q`` of sample
     ``b``) holds ``[g_w | g_s]``. Noise number ``row n_out + j`` of stream ``key``."""
     k_cols = ws.shape[1] if fused else gmat.shape[1]
@@ -187,9 +189,15 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int
                 for j in range(n_out):
                     acc[j] -= cur[j]
         sb = kout * s_x[b]
-        if use_gate:
+        if use_gate and first:
+            for j in range(n_out):
+                out[b, j] = acc[j] * sb if gate[b, j] else 0.0
+        elif use_gate:
             for j in range(n_out):
                 out[b, j] += acc[j] * sb if gate[b, j] else 0.0
+        elif first:
+            for j in range(n_out):
+                out[b, j] = acc[j] * sb
         else:
             for j in range(n_out):
                 out[b, j] += acc[j] * sb

@@ -188,6 +188,19 @@ def _encode_kernel(x: np.ndarray, c0: int, nc: int, inv_s: np.ndarray, different
 
 
 
+@njit(cache=True)
+def _row_scales(x: np.ndarray, s_x: np.ndarray, inv_s: np.ndarray) -> None:
+    """``s_x = max_k |x[b, k]|`` (1 for an all-zero row) and its reciprocal."""
+    for b in range(x.shape[0]):
+        m = 0.0
+        for k in range(x.shape[1]):
+            m = max(m, abs(x[b, k]))
+        if m == 0.0:
+            m = 1.0
+        s_x[b] = m
+        inv_s[b] = 1.0 / m
+
+
 @dataclass
 class _Tile:
     """Programmed state of one column tile (all row tiles stacked): GEMM operand and
@@ -451,6 +464,9 @@ class PhotonicMVM:
         swing = enc.t_max - enc.t_min
         self._kout_base = 1.0 / (resp * self._p_nominal * swing
                                  * (1.0 if self._differential else 0.5))
+        # per-call constants of the detection kernel, fixed once programmed
+        lsb = self.adc.lsb
+        self._adc_ratios = [(t.gain / lsb, lsb / t.gain) for t in self._groups]
 
     def _integrated(self, ranges: list[tuple[np.ndarray, np.ndarray]]) -> _Tile:
         """All column tiles as one time-integrated conversion: the photocharges of the
@@ -517,9 +533,9 @@ class PhotonicMVM:
         else:
             g = np.ones((1, 1), dtype=np.bool_)
             use_gate = False
-        s_x = np.max(np.abs(xa), axis=1) if n_in else np.zeros(nb)
-        s_x[s_x == 0.0] = 1.0
-        inv_s = 1.0 / s_x
+        s_x = np.empty(nb)
+        inv_s = np.empty(nb)
+        _row_scales(xa, s_x, inv_s)
         noisy = self._shot_a > 0.0 or self._base_var > 0.0
         if noisy or self._rin_sigma > 0.0:
             keys = self._generator(rng).integers(0, 2**63, size=2 * len(self._groups),
@@ -530,8 +546,8 @@ class PhotonicMVM:
         cfg = self.config
         adc_on = cfg.errors.adc_quantization
         lo, hi = self.adc.code_range
-        out = np.zeros((nb, n_out))
-        lsb = self.adc.lsb
+        # the first group stores, later ones add: no zero-fill pass over the output
+        out = np.empty((nb, n_out)) if self._groups else np.zeros((nb, n_out))
         kout = self._kout_base * self.info.scale
         bufs: dict[int, np.ndarray] = {}
         clipped = 0
@@ -549,9 +565,9 @@ class PhotonicMVM:
             clipped += detect(pv, tile.ws_c, gmat, fused, nb, n_out, self._passes,
                               self._need_s, self._half_m, self._resp, tile.const_i,
                               tile.const_s, self._shot_a, self._base_var * tile.n_passes,
-                              noisy, keys[2 * i + 1], adc_on, tile.center, tile.gain / lsb,
-                              lsb / tile.gain, float(lo), float(hi), tile.ref, kout, s_x, g,
-                              use_gate, out)
+                              noisy, keys[2 * i + 1], adc_on, tile.center, *self._adc_ratios[i],
+                              float(lo), float(hi), tile.ref, kout, s_x, g,
+                              use_gate, out, i == 0)
         self.adc_clipped += clipped
         return out[0] if single else out
 
