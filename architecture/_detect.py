@@ -165,6 +165,7 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int
     acc = np.empty(n_out)
     cur = np.empty(n_out)
     z = np.zeros(n_out)
+    ref_out = ref if passes == 1 else np.zeros(n_out)
     clipped = 0
     for b in range(nb):
         for q in range(passes):
@@ -174,31 +175,35 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int
                 g = gbuf
             else:
                 g = gmat[row]
+            # pass 0 lands in acc itself; its reference is subtracted here when later
+            # passes follow (same order of operations), else in the output loop
+            dst = acc if q == 0 else cur
             if noisy and adc_on and has_s:
                 clipped += _noisy_adc_row(g, n_out, half_m, resp, const_i, const_s, shot_a,
                                           base_var, key, row * n_out, center, g_lsb, lsb_g,
-                                          cmin, cmax, cur)
+                                          cmin, cmax, dst)
             else:
                 clipped += _generic_row(g, n_out, has_s, half_m, resp, const_i, const_s,
                                         shot_a, base_var, noisy, key, row * n_out, adc_on,
-                                        center, g_lsb, lsb_g, cmin, cmax, z, cur)
+                                        center, g_lsb, lsb_g, cmin, cmax, z, dst)
             if q == 0:
-                for j in range(n_out):
-                    acc[j] = cur[j] - ref[j]
+                if passes > 1:
+                    for j in range(n_out):
+                        acc[j] -= ref[j]
             else:
                 for j in range(n_out):
                     acc[j] -= cur[j]
         sb = kout * s_x[b]
         if use_gate and first:
             for j in range(n_out):
-                out[b, j] = acc[j] * sb if gate[b, j] else 0.0
+                out[b, j] = (acc[j] - ref_out[j]) * sb if gate[b, j] else 0.0
         elif use_gate:
             for j in range(n_out):
-                out[b, j] += acc[j] * sb if gate[b, j] else 0.0
+                out[b, j] += (acc[j] - ref_out[j]) * sb if gate[b, j] else 0.0
         elif first:
             for j in range(n_out):
-                out[b, j] = acc[j] * sb
+                out[b, j] = (acc[j] - ref_out[j]) * sb
         else:
             for j in range(n_out):
-                out[b, j] += acc[j] * sb
+                out[b, j] += (acc[j] - ref_out[j]) * sb
     return clipped
