@@ -17,10 +17,13 @@ its support ends at |z| = 4.06 (P(|z| > 3) = 0.24 % against 0.27 %). Good for ad
 receiver noise; not for tail (error-rate) studies beyond 4 sigma.
 
 Measured on the 2-core development machine (best of 300, 51 200 numbers, the MNIST
-feedback matvec's draw): this generator 56 us (~1.1 ns per number, vectorised), a
+feedback matvec's draw): this generator 56 us with ``normal_at`` (~1.1 ns per number,
+vectorised) and 46 us (best of 40) stepping the counter with ``normal_of`` (the SplitMix64 hash to a
+uniform double alone: 23 us, so the word sum and cubic cost as much as the hash), a
 Box-Muller on the same SplitMix64 stream with two normals per hash (libm log, sqrt, cos,
 sin; scalar, as this numba build has no SVML) 665 us. The draw alone already costs about
-2.4 times a numpy GEMM of that shape, so the true-tailed Box-Muller was not adopted.
+2 times a numpy GEMM of that shape (2.4 times with normal_at), so the true-tailed
+Box-Muller was not adopted.
 """
 
 from __future__ import annotations
