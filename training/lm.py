@@ -116,8 +116,12 @@ def lr_at(step: int, cfg: LMConfig) -> float:
     return floor + 0.5 * (cfg.lr - floor) * (1.0 + math.cos(math.pi * frac))
 
 
-def _eval_loss(model: Transformer, batches: Sequence[tuple[np.ndarray, np.ndarray]]) -> float:
-    return float(np.mean([model.loss(x, y) for x, y in batches]))
+def _eval_loss(model: Transformer,
+               batches: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float]:
+    """Mean validation loss over the batches and its standard error (batch-to-batch spread)."""
+    losses = np.array([model.loss(x, y) for x, y in batches])
+    sem = float(losses.std(ddof=1) / np.sqrt(len(losses))) if len(losses) > 1 else float("nan")
+    return float(losses.mean()), sem
 
 
 def encode_prompt(vocab: str, prompt: str) -> np.ndarray:
@@ -190,10 +194,11 @@ def train_lm(
     }
 
     def record(step: int, train_loss: float | None, n_batches: int, elapsed: float) -> None:
-        val = _eval_loss(model, val_batches[:n_batches])
+        val, sem = _eval_loss(model, val_batches[:n_batches])
         tokens = step * tokens_per_step
         row = {"step": step, "tokens": tokens, "compute": 6.0 * mcfg.non_embedding_params * tokens,
-               "train_loss": train_loss, "val_loss": val, "elapsed": elapsed}
+               "train_loss": train_loss, "val_loss": val,
+               "val_loss_sem": sem if math.isfinite(sem) else None, "elapsed": elapsed}
         summary["history"].append(row)
         if log is not None:
             rate = tokens / elapsed if elapsed > 0 else 0.0

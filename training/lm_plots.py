@@ -106,7 +106,7 @@ def _frontier_and_fit(ax: Any, m: dict[str, Any], colour: str, label: str) -> No
         ax.plot(front[:, 0], front[:, 1], "o", color=colour, ms=4, label=f"{label} frontier")
     fit = m.get("fit")
     if fit:
-        c = np.geomspace(front[:, 0].min(), front[:, 0].max(), 100)
+        c = np.geomspace(fit["C0"], front[:, 0].max(), 100)  # the fitted range
         ax.plot(c, fit["a"] * c ** (-fit["b"]) + fit["c"], "--", color=colour,
                 label=f"{label} fit: b = {fit['b']:.3f} ± {fit['b_stderr']:.3f}, "
                       f"c = {fit['c']:.2f}")

@@ -60,9 +60,10 @@ def run(args: argparse.Namespace) -> int:
     runs = run_grid(grid, cache, text_file=args.text, data_dir=args.data_dir,
                     scheduler=args.scheduler, max_workers=args.workers,
                     progress=not args.no_progress)
-    analysis = analyse(runs)
     corpus = load_corpus(args.text, args.data_dir)
-    analysis["unigram_entropy_val"] = corpus.unigram_entropy("val")
+    unigram = corpus.unigram_entropy("val")
+    analysis = analyse(runs, fit_max_loss=unigram)
+    analysis["unigram_entropy_val"] = unigram
     analysis["bigram_cross_entropy_val"] = corpus.bigram_cross_entropy("train", "val")
     analysis["grid"] = {k: v for k, v in vars(grid).items()}
     write_json(out / "runs.json", runs)
@@ -78,18 +79,27 @@ def run(args: argparse.Namespace) -> int:
     for method, m in analysis["methods"].items():
         f = m["fit"]
         if f:
-            print(f"{method}: L(C) = {f['a']:.3g} C^-{f['b']:.4f} + {f['c']:.3f}   "
+            print(f"{method}: L(C) = {f['a']:.3g} C^-{f['b']:.4f} + {f['c']:.3f}  "
                   f"(b = {f['b']:.4f} +- {f['b_stderr']:.4f}, c = {f['c']:.3f} +- "
-                  f"{f['c_stderr']:.3f}, {f['n_points']} frontier points)")
+                  f"{f['c_stderr']:.3f}, {f['n_points']} frontier points below the unigram "
+                  f"entropy; bootstrap b 16/50/84%: "
+                  f"{', '.join(f'{q:.3f}' for q in f.get('bootstrap', {}).get('b_16_50_84', []))})")
         else:
             print(f"{method}: too few frontier points to fit")
     for key, v in analysis.items():
         if key.endswith("_vs_bp"):
-            print(f"{key}: never more compute-efficient than BP: "
-                  f"{v['never_more_compute_efficient']} (better on "
-                  f"{100 * v['fraction_of_compute_where_better']:.0f}% of the overlapping compute)")
+            print(f"{key}: never more compute-efficient than BP: strictly "
+                  f"{v['never_more_compute_efficient']} (lower on "
+                  f"{100 * v['fraction_of_compute_where_better']:.0f}% of the overlapping compute, "
+                  f"by at most {max(0.0, -v['min_loss_gap']):.4f} nats); beyond noise "
+                  f"(+-{v['noise_tolerance']:.4f}): "
+                  f"{v['never_more_compute_efficient_beyond_noise']}")
             for row in v["compute_multiplier_on_frontier"]:
                 print(f"    loss {row['loss']:.3f}: compute multiplier {row['multiplier']:.2f}")
+            fm = v["compute_multiplier_from_fits_at_best_reference_loss"]
+            if fm:
+                print(f"    from the fits, at BP's best loss {fm['loss']:.3f}: compute multiplier "
+                      f"{fm['multiplier']:.2f}")
     print(f"unigram entropy {analysis['unigram_entropy_val']:.4f} nats/char; "
           f"wrote {out}/runs.json, analysis.json, loss_vs_compute.png, frontier.png")
     return 0

@@ -109,3 +109,22 @@ def test_grid_runs_and_resumes_from_cache(tmp_path):
     with pytest.raises(AssertionError, match="must not submit"):
         run_grid(grid, tmp_path / "cache", text_file=path, executor=_NoExecutor(),
                  progress=False)
+
+
+def test_verdict_beyond_noise_and_fit_range():
+    tokens = np.geomspace(1e5, 1e7, 15)
+    bp = lambda c: 30 * c ** -0.1 + 1.0  # noqa: E731
+    runs = [_fake_run("bp", 1e4, tokens, bp),
+            _fake_run("dfa", 1e4, tokens, lambda c: bp(c) - 0.005)]  # better, but by little
+    for r in runs:
+        for h in r["history"]:
+            h["val_loss_sem"] = 0.01
+    out = analyse(runs, fit_max_loss=2.0)
+    v = out["dfa_vs_bp"]
+    assert v["never_more_compute_efficient"] is False
+    assert v["noise_tolerance"] == pytest.approx(2 * np.sqrt(2) * 0.01)
+    assert v["never_more_compute_efficient_beyond_noise"] is True
+    assert all(row["loss"] <= 2.0 for row in v["compute_multiplier_on_frontier"])
+    fitted = out["methods"]["bp"]["fit"]
+    below = np.array(out["methods"]["bp"]["frontier"])[:, 1] < 2.0
+    assert fitted["n_points"] == int(below.sum())
