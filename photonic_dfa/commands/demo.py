@@ -79,6 +79,12 @@ def run_mnist(args: argparse.Namespace) -> dict[str, Any]:
                                       "config": preset("quick", **over).to_dict()})
     print()
     print(_table(rows))
+    if "photonic" in rows:
+        chip = chip_options(args)
+        what = (f"chip file {chip['toml']}" if "toml" in chip else
+                "every error off" if chip.get("ideal") else "the documented default chip")
+        print(f"photonic: B e computed by the simulated broadcast-and-weight core ({what}), "
+              "weights programmed through the design inverse")
     print(f"\nresults in {out}/ (summary.json, learning_curves.png, one folder per mode)")
     return rows
 
