@@ -35,8 +35,8 @@ import numpy as np
 from photonic_dfa.validation import check_int, check_scalar
 
 from .lm_kernels import (
+    causal_softmax,
     causal_softmax_backward_kernel,
-    causal_softmax_kernel,
     cross_entropy_kernel,
     embedding_backward_kernel,
     gelu_backward_kernel,
@@ -200,7 +200,7 @@ def attention_forward(x: np.ndarray, wqkv: np.ndarray, bqkv: np.ndarray, wo: np.
     q, k, v = qkv.reshape(batch, t, 3, n_heads, hd).transpose(2, 0, 3, 1, 4)
     att = q @ k.transpose(0, 1, 3, 2)
     scale = 1.0 / math.sqrt(hd)
-    causal_softmax_kernel(att, scale)
+    causal_softmax(att, scale)
     y = (att @ v).transpose(0, 2, 1, 3).reshape(n, d)
     out = y @ wo
     out += bo

@@ -172,20 +172,45 @@ class _Recorder(DFAFeedback):
         return self.last
 
 
+def _normalised(s: np.ndarray, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """``J^T s`` for ``J`` the Jacobian of ``x -> (x - mean) / sqrt(var + eps)`` (row-wise)."""
+    mu = x.mean(axis=1, keepdims=True)
+    rstd = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    xhat = (x - mu) * rstd
+    return rstd * (s - s.mean(axis=1, keepdims=True)
+                   - xhat * (s * xhat).mean(axis=1, keepdims=True))
+
+
+def test_normalised_signal_is_the_normalisation_jacobian(rng):
+    x, s = rng.normal(size=(3, 5)) * 2 + 1, rng.normal(size=(3, 5))
+    g = np.ones(5)
+
+    def loss():
+        return float((layernorm_forward(x, g, np.zeros(5))[0] * s).sum())
+
+    assert_close(_normalised(s, x), numerical_grad(loss, x), "J^T s")
+
+
+@pytest.mark.parametrize("normalize", [False, True])
 @pytest.mark.parametrize("points", ["macro", "micro"])
-def test_dfa_delivers_local_gradients(rng, points):
+def test_dfa_delivers_local_gradients(rng, points, normalize):
     """Each block (or sublayer) gets exactly the gradient of <its output, injected signal>,
-    with the stream entering it held fixed; head layers get their true gradients."""
+    with the stream entering it held fixed; head layers get their true gradients. With
+    ``normalize`` the injected signal is ``J^T (e B)`` at the injection point's stream."""
     model, idx, targets = _tiny_model(rng)
     cfg, n = model.config, idx.size
-    fb = _Recorder(cfg.vocab_size, cfg.d_model, cfg.n_layers, points, rng)
+    fb = _Recorder(cfg.vocab_size, cfg.d_model, cfg.n_layers, points, rng, normalize=normalize)
     _, grads = model.loss_and_grads(idx, targets, fb)
     _, true = model.loss_and_grads(idx, targets)
     for name in ("wout", "lnf.g", "lnf.b"):
         np.testing.assert_allclose(grads[name], true[name], rtol=1e-12)
     signal = fb.last / n
     d = cfg.d_model
-    ins, _, _ = _block_outputs(model, idx)
+    ins, mids, outs = _block_outputs(model, idx)
+    if normalize:  # what each injection point's stream turns the raw e B into
+        streams = [x for pair in zip(mids, outs) for x in pair] if points == "micro" else outs
+        signal = np.concatenate([_normalised(signal[:, k * d:(k + 1) * d], x)
+                                 for k, x in enumerate(streams)], axis=1)
     for layer in range(cfg.n_layers):
         x_in = ins[layer]
         if points == "macro":
