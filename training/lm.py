@@ -97,10 +97,10 @@ class LMConfig:
 
 
 PRESETS: dict[str, LMConfig] = {
-    # ~0.1 M non-embedding parameters, ~1 M tokens: a few minutes on two cores
-    "quick": LMConfig(d_model=64, n_layers=2, n_heads=4, context=64, batch_size=32, steps=600,
+    # 0.1 M non-embedding parameters, 2 M tokens: about a minute of one core
+    "quick": LMConfig(d_model=64, n_layers=2, n_heads=4, context=64, batch_size=32, steps=1000,
                       lr=3e-3, warmup_steps=50, eval_interval=100),
-    # ~0.8 M non-embedding parameters, ~12 M tokens: under half an hour on two cores
+    # 0.8 M non-embedding parameters, 12 M tokens: about 20 minutes of one core
     "default": LMConfig(d_model=128, n_layers=4, n_heads=4, context=128, batch_size=32,
                         steps=3000, lr=2e-3, warmup_steps=100, eval_interval=250),
 }
