@@ -123,6 +123,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=10, help="chunks per contender")
     ap.add_argument("--chunk", type=int, default=100, help="batches per chunk")
     ap.add_argument("--photonic-chunk", type=int, default=20)
+    ap.add_argument("--pause", type=float, default=0.5,
+                    help="seconds of rest before each chunk (idle thread pools go to sleep)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--threads", type=int, default=None,
@@ -148,6 +150,8 @@ def main() -> None:
     for rep in range(args.reps + 1):  # the first round warms up (numba compile, threads)
         for name, run in runs.items():
             n = args.photonic_chunk if name == "photonic" else args.chunk
+            # Let the previous contender's BLAS/OpenMP threads stop spinning before timing.
+            time.sleep(args.pause)
             per_batch = run.chunk(n) / n
             if rep:
                 best[name] = min(best.get(name, math.inf), per_batch)

@@ -143,7 +143,6 @@ class Workspace:
         self.d = [self.delta[:, a:b] for a, b in zip(self.offsets[:-1], self.offsets[1:])]
         self.grad_w = [np.empty_like(w) for w in mlp.weights]
         self.grad_b = [np.empty_like(b) for b in mlp.biases]
-        self._rows = np.arange(batch)
 
     def load(self, x: np.ndarray, index: np.ndarray | None = None) -> int:
         """Copy rows ``x[index]`` (or all of ``x``) into the input buffer; return the row count."""
@@ -186,19 +185,40 @@ def softmax_xent(ws: Workspace, y: np.ndarray, n: int) -> tuple[float, int]:
 
     Returns ``(loss, number of correct argmax predictions)``.
     """
-    z = ws.logits[:n]
-    e = ws.err[:n]
-    rows = ws._rows[:n]
-    correct = int(np.count_nonzero(np.argmax(z, axis=1) == y))
-    np.subtract(z, z.max(axis=1, keepdims=True), out=e)
-    picked = e[rows, y]
-    np.exp(e, out=e)
-    total = e.sum(axis=1)
-    loss = float(np.mean(np.log(total) - picked))
-    e /= total[:, None]
-    e[rows, y] -= 1
-    e *= e.dtype.type(1.0 / n)
-    return loss, correct
+    y = np.asarray(y)
+    if y.shape != (n,) or (n and (y.min() < 0 or y.max() >= ws.logits.shape[1])):
+        raise ValueError(f"labels must be ({n},) integers in [0, {ws.logits.shape[1]}), "
+                         f"got shape {y.shape}")
+    loss, correct = _softmax_xent(ws.logits[:n], y, ws.err[:n])
+    return float(loss), int(correct)
+
+
+@njit(cache=True, nogil=True)
+def _softmax_xent(z, y, e):  # pragma: no cover - compiled
+    n, k = z.shape
+    inv = 1.0 / n
+    loss = 0.0
+    correct = 0
+    for i in range(n):
+        m = z[i, 0]
+        arg = 0
+        for j in range(1, k):
+            if z[i, j] > m:
+                m = z[i, j]
+                arg = j
+        if arg == y[i]:
+            correct += 1
+        s = 0.0
+        for j in range(k):
+            t = np.exp(z[i, j] - m)
+            e[i, j] = t
+            s += t
+        loss += np.log(s) - (z[i, y[i]] - m)
+        f = inv / s
+        for j in range(k):
+            e[i, j] = e[i, j] * f
+        e[i, y[i]] -= inv
+    return loss * inv, correct
 
 
 def weight_grads(mlp: MLP, ws: Workspace, n: int) -> None:
