@@ -52,6 +52,9 @@ SILICON_DN_DT = 1.86e-4
 _WL_RANGE = (1e-7, 1e-4)
 #: Temperature offsets accepted (K); far beyond any silicon device's life.
 _DT_RANGE = (-1000.0, 1000.0)
+#: Extra round-trip phases accepted (rad): beyond ~1e12 rad a double keeps no fraction of a
+#: cycle, so the response would be noise (or NaN) rather than physics.
+_PHASE_RANGE = (-1e12, 1e12)
 #: Most resonances :meth:`_RingBase.resonances` will list.
 _MAX_RESONANCES = 1_000_000
 
@@ -170,7 +173,7 @@ class _RingBase:
         """Validated, broadcast round-trip phase in cycles ``phi / (2 pi)``."""
         wl = _wavelengths(wavelength)
         dt = _array("delta_t", delta_t, *_DT_RANGE)
-        extra = _array("phase", phase)
+        extra = _array("phase", phase, *_PHASE_RANGE)
         check_broadcast(wavelength=wl, delta_t=dt, phase=extra)
         p, q = self._cycle_coefficients(dt, extra)
         return p / wl + q
@@ -187,7 +190,7 @@ class _RingBase:
         """Through (and drop) power via the fused kernels; the hot path of every ring model."""
         a = self._a
         dt = _scalar_or_none("delta_t", delta_t, *_DT_RANGE)
-        extra = _scalar_or_none("phase", phase, -math.inf, math.inf)
+        extra = _scalar_or_none("phase", phase, *_PHASE_RANGE)
         if dt is not None and extra is not None and not isinstance(wavelength, str | bytes):
             p, q = self._cycle_coefficients(dt, extra)
             try:

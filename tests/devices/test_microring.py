@@ -174,7 +174,9 @@ def test_add_drop_spectrum_is_symmetric_about_a_resonance(ring, fraction):
         assert plus == pytest.approx(minus, abs=ATOL)
     # ... and in wavelength within a Lorentzian peak, up to the 1/lambda curvature of the
     # phase: detunings +-step differ by 2 step / lambda relative, and |delta dP/d delta| <= 1/2
-    assume(ring.finesse() >= MIN_FINESSE)
+    # (a Lorentzian only when the finesse is high; an assume() here filtered most examples)
+    if ring.finesse() < MIN_FINESSE:
+        return
     step = fraction * 5 * ring.fwhm(res)
     tol = step / res * 1.01 + ATOL
     for plus, minus in zip(ring.spectra(res + step), ring.spectra(res - step)):
