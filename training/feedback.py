@@ -307,14 +307,25 @@ def chip_config(options: Mapping[str, Any] | None = None) -> Any:
 
 def make_photonic_feedback(matrices: Sequence[np.ndarray], options: Mapping[str, Any] | None,
                            rng: np.random.Generator) -> ChipFeedback:
-    """Photonic DFA on the simulated chip (:class:`photonic_dfa.architecture.core.PhotonicMVM`,
-    configured by :func:`chip_config`); imported lazily, since training must run without the
-    chip layer. The chip's noise is drawn from ``rng`` (checkpointed with the run).
-    """
-    cfg = chip_config(options)
-    from photonic_dfa.architecture.core import PhotonicMVM
+    """Photonic DFA on the simulated chip, configured by :func:`chip_config`; imported lazily,
+    since training must run without the chip layer. The chip's noise is drawn from ``rng``
+    (checkpointed with the run).
 
-    return ChipFeedback(matrices, PhotonicMVM(cfg), rng=rng)
+    By default the chip is fabricated (seed ``fab_seed``, default 0) and programmed through
+    its calibration (:func:`photonic_dfa.training.chip.calibrated_core`); ``design=True`` uses
+    the design chip programmed by its model inverse, and ``ideal=True`` the error-free core.
+    """
+    opts = dict(options or {})
+    design = bool(opts.pop("design", False))
+    fab_seed = int(opts.pop("fab_seed", 0))
+    cfg = chip_config(opts)
+    if design or opts.get("ideal"):
+        from photonic_dfa.architecture.core import PhotonicMVM
+
+        return ChipFeedback(matrices, PhotonicMVM(cfg), rng=rng)
+    from .chip import calibrated_core
+
+    return ChipFeedback(matrices, calibrated_core(cfg, fab_seed), rng=rng)
 
 
 def make_feedback(name: str, mlp: MLP, rng: np.random.Generator, *,

@@ -13,13 +13,14 @@ matrix so that the whole feedback is one product, as the photonic core would com
 from __future__ import annotations
 
 import math
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from photonic_dfa.validation import check_int, check_scalar
 
-__all__ = ["MatVecCore", "DigitalCore", "GaussianMACErrorCore", "DFAFeedback", "POINTS"]
+__all__ = ["MatVecCore", "DigitalCore", "GaussianMACErrorCore", "PhotonicCore", "DFAFeedback",
+           "POINTS", "make_core"]
 
 POINTS = ("macro", "micro")
 
@@ -79,6 +80,60 @@ class GaussianMACErrorCore:
         y += self.rng.normal(self.mean, self.std, size=y.shape).astype(np.float32)
         y *= x_scale * self.b_scale
         return y
+
+
+class PhotonicCore:
+    """The simulated photonic chip behind the Transformer's feedback.
+
+    ``chip`` is any core with ``program(W)`` and ``matvec(x, gate=, rng=)``: by default a
+    fabricated chip programmed through its calibration
+    (:func:`photonic_dfa.training.chip.calibrated_core`). Each token's error vector is scaled
+    to the modulators' full scale ``[-1, 1]`` by its own ``max|e|`` (a digital prescale
+    before the DACs) and the scale undone after detection; the vocabulary-size inputs are
+    tiled onto the core's channels by the core itself.
+    """
+
+    def __init__(self, chip: Any, rng: np.random.Generator) -> None:
+        self.chip = chip
+        self.rng = rng
+
+    def program(self, b: np.ndarray) -> None:
+        self.chip.program(np.asarray(b, dtype=float))
+
+    def matvec(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        s = np.abs(x).max(axis=1, keepdims=True)
+        s[s == 0] = 1.0
+        y = self.chip.matvec(x / s, rng=self.rng)
+        return (y * s).astype(np.float32)
+
+
+def make_core(kind: str, seed: int, mean: float = 0.03, std: float = 0.618,
+              chip: dict[str, Any] | None = None) -> MatVecCore:
+    """The feedback core by name: ``chip`` (the simulated chip: fabricated from ``seed`` and
+    calibrated unless ``chip`` options say ``design`` or ``ideal``; see
+    :func:`photonic_dfa.training.feedback.chip_config`), ``gaussian`` (the published MAC-error
+    model) or ``digital`` (exact)."""
+    rng = np.random.default_rng([seed, 7])
+    if kind == "digital":
+        return DigitalCore()
+    if kind == "gaussian":
+        return GaussianMACErrorCore(rng, mean=mean, std=std)
+    if kind == "chip":
+        from .feedback import chip_config
+
+        opts = dict(chip or {})
+        design = bool(opts.pop("design", False))
+        fab_seed = int(opts.pop("fab_seed", seed))
+        cfg = chip_config(opts)
+        if design or opts.get("ideal"):
+            from photonic_dfa.architecture.core import PhotonicMVM
+
+            return PhotonicCore(PhotonicMVM(cfg), rng)
+        from .chip import calibrated_core
+
+        return PhotonicCore(calibrated_core(cfg, fab_seed), rng)
+    raise ValueError(f"core must be 'chip', 'gaussian' or 'digital', got {kind!r}")
 
 
 class DFAFeedback:

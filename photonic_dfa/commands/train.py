@@ -20,6 +20,11 @@ def add_chip_arguments(p: argparse.ArgumentParser) -> None:
                    help="photonic mode: chip configuration file (default: the documented chip)")
     p.add_argument("--ideal-chip", action="store_true",
                    help="photonic mode: every chip error off (the core computes B e exactly)")
+    p.add_argument("--design-chip", action="store_true",
+                   help="photonic mode: the design chip programmed by its model, instead of a "
+                   "fabricated chip programmed through its calibration (the default)")
+    p.add_argument("--fab-seed", type=int, default=0,
+                   help="photonic mode: seed of the fabricated chip (default 0)")
 
 
 def chip_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -28,6 +33,10 @@ def chip_options(args: argparse.Namespace) -> dict[str, Any]:
         opts["toml"] = str(args.chip)
     if getattr(args, "ideal_chip", False):
         opts["ideal"] = True
+    if getattr(args, "design_chip", False):
+        opts["design"] = True
+    if getattr(args, "fab_seed", 0):
+        opts["fab_seed"] = int(args.fab_seed)
     return opts
 
 

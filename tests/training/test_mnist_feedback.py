@@ -199,7 +199,12 @@ def test_photonic_feedback_on_the_ideal_simulated_chip_is_dfa() -> None:
     chip = fbm.make_photonic_feedback(mats, {"ideal": True}, np.random.default_rng(0))
     chip.hidden_deltas(mlp, ws, 12)
     np.testing.assert_allclose(ws.delta, dfa, rtol=1e-4, atol=1e-7)
-    noisy = fbm.make_photonic_feedback(mats, {}, np.random.default_rng(0))
-    noisy.hidden_deltas(mlp, ws, 12)
-    assert not np.allclose(ws.delta, dfa, rtol=1e-4, atol=1e-7)
-    assert _cos(ws.delta, dfa) > 0.5  # noisy, but the same direction
+    for options in ({"design": True}, {}):  # the design chip; a fabricated, calibrated one
+        noisy = fbm.make_photonic_feedback(mats, options, np.random.default_rng(0))
+        noisy.hidden_deltas(mlp, ws, 12)
+        assert not np.allclose(ws.delta, dfa, rtol=1e-4, atol=1e-7)
+        assert _cos(ws.delta, dfa) > 0.5  # noisy, but the same direction
+    from photonic_dfa.training.chip import CalibratedCore
+
+    assert isinstance(noisy.core, CalibratedCore)
+    assert noisy.core.result.total_measurements > 0
