@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+from photonic_dfa.tomlfile import read_toml
 from photonic_dfa.validation import check_int, check_scalar
 
 __all__ = [
@@ -392,14 +393,7 @@ class ChipConfig(_Section):
     @classmethod
     def from_toml(cls, path: str | Path) -> ChipConfig:
         """Load a TOML file; missing keys take defaults, unknown keys raise ValueError."""
-        p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"{p}: no such chip configuration file")
-        try:
-            data = tomllib.loads(p.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{p}: invalid TOML: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(read_toml(path, "chip configuration file"))
 
     @classmethod
     def from_toml_string(cls, text: str) -> ChipConfig:

@@ -40,7 +40,6 @@ the fabricated banks); calibration never calls it.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -51,6 +50,7 @@ from numpy.typing import ArrayLike
 from photonic_dfa.circuits.bank_solvers import RingArrays, bus_element, cascade, ring_elements
 from photonic_dfa.circuits.weight_bank import WeightBank
 from photonic_dfa.devices.thermal import ThermalCrosstalk
+from photonic_dfa.tomlfile import read_toml
 from photonic_dfa.validation import check_array, check_int, check_scalar
 
 from .chip import (
@@ -158,13 +158,7 @@ class FabricationSpec:
 
 def load_chip_toml(path: str | Path) -> tuple[ChipConfig, FabricationSpec]:
     """A chip TOML file: the :class:`ChipConfig` tables plus an optional ``[fabrication]``."""
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"{p}: no such chip configuration file")
-    try:
-        data = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{p}: invalid TOML: {exc}") from None
+    data = read_toml(path, "chip configuration file")
     fab = FabricationSpec.from_dict(data.pop("fabrication", {}))
     return ChipConfig.from_dict(data), fab
 

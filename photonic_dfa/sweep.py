@@ -62,7 +62,6 @@ import itertools
 import math
 import os
 import time
-import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +70,7 @@ from typing import Any
 
 import numpy as np
 
+from photonic_dfa.tomlfile import read_toml
 from photonic_dfa.validation import check_int, check_scalar
 
 __all__ = [
@@ -446,12 +446,7 @@ def load_grid(path: str | os.PathLike) -> SweepGrid:
     ...); ``[options]``: :data:`OPTIONS`. Unknown tables raise ``ValueError``.
     """
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"{p}: no such grid file")
-    try:
-        data = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{p}: invalid TOML: {exc}") from None
+    data = read_toml(p, "grid file")
     unknown = set(data) - {"grid", "chip", "options"}
     if unknown:
         raise ValueError(f"{p}: unknown table(s) {sorted(unknown)}; allowed: grid, chip, "
