@@ -83,10 +83,12 @@ def run_mnist(args: argparse.Namespace) -> dict[str, Any]:
         chip = chip_options(args)
         what = ("every error off" if chip.get("ideal") else
                 f"chip file {chip['toml']}" if "toml" in chip else "the documented default chip")
-        what += ("" if chip.get("ideal") or chip.get("design") else
-                 f", fabricated (seed {chip.get('fab_seed', 0)}) and calibrated")
+        calibrated = not (chip.get("ideal") or chip.get("design"))
+        if calibrated:
+            what += f", fabricated (seed {chip.get('fab_seed', 0)})"
+        how = ("its calibration's heater lookup" if calibrated else "the design model's inverse")
         print(f"photonic: B e computed by the simulated broadcast-and-weight core ({what}), "
-              "weights programmed through the design inverse")
+              f"weights programmed through {how}")
     print(f"\nresults in {out}/ (summary.json, learning_curves.png, one folder per mode)")
     return rows
 
