@@ -13,7 +13,23 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write", "write_json", "save_npz_checked", "load_npz_checked", "CorruptFileError"]
+__all__ = [
+    "sha256_file",
+    "atomic_write",
+    "write_json",
+    "save_npz_checked",
+    "load_npz_checked",
+    "CorruptFileError",
+]
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 class CorruptFileError(ValueError):

