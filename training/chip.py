@@ -9,11 +9,12 @@ whose ``matvec`` is the fabricated chip's own (noise, ADC, gating at the detecto
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["CalibratedCore", "calibrated_core"]
+__all__ = ["CalibratedCore", "calibrated_core", "chip_core"]
 
 
 class CalibratedCore:
@@ -49,3 +50,22 @@ def calibrated_core(config: Any, fab_seed: int = 0, spec: Any = None) -> Calibra
     # the simulation of the physical chip needs its truth; calibration above never saw it
     core = evaluation_truth(chip).core(weight_limit=result.symmetric_weight_range)
     return CalibratedCore(chip, result, hook, core)
+
+
+def chip_core(options: Mapping[str, Any] | None = None, fab_seed: int = 0) -> Any:
+    """The feedback core training options ask for (see
+    :func:`photonic_dfa.training.feedback.chip_config` for the configuration keys): the
+    error-free core with ``ideal``, the design chip programmed by its model inverse with
+    ``design``, else a chip fabricated from ``fab_seed`` (option ``fab_seed`` overrides it)
+    and programmed through its calibration."""
+    from .feedback import chip_config
+
+    opts = dict(options or {})
+    design = bool(opts.pop("design", False))
+    fab_seed = int(opts.pop("fab_seed", fab_seed))
+    cfg = chip_config(opts)
+    if design or opts.get("ideal"):
+        from photonic_dfa.architecture.core import PhotonicMVM
+
+        return PhotonicMVM(cfg)
+    return calibrated_core(cfg, fab_seed)

@@ -315,17 +315,9 @@ def make_photonic_feedback(matrices: Sequence[np.ndarray], options: Mapping[str,
     its calibration (:func:`photonic_dfa.training.chip.calibrated_core`); ``design=True`` uses
     the design chip programmed by its model inverse, and ``ideal=True`` the error-free core.
     """
-    opts = dict(options or {})
-    design = bool(opts.pop("design", False))
-    fab_seed = int(opts.pop("fab_seed", 0))
-    cfg = chip_config(opts)
-    if design or opts.get("ideal"):
-        from photonic_dfa.architecture.core import PhotonicMVM
+    from .chip import chip_core
 
-        return ChipFeedback(matrices, PhotonicMVM(cfg), rng=rng)
-    from .chip import calibrated_core
-
-    return ChipFeedback(matrices, calibrated_core(cfg, fab_seed), rng=rng)
+    return ChipFeedback(matrices, chip_core(options), rng=rng)
 
 
 def make_feedback(name: str, mlp: MLP, rng: np.random.Generator, *,

@@ -120,19 +120,9 @@ def make_core(kind: str, seed: int, mean: float = 0.03, std: float = 0.618,
     if kind == "gaussian":
         return GaussianMACErrorCore(rng, mean=mean, std=std)
     if kind == "chip":
-        from .feedback import chip_config
+        from .chip import chip_core
 
-        opts = dict(chip or {})
-        design = bool(opts.pop("design", False))
-        fab_seed = int(opts.pop("fab_seed", seed))
-        cfg = chip_config(opts)
-        if design or opts.get("ideal"):
-            from photonic_dfa.architecture.core import PhotonicMVM
-
-            return PhotonicCore(PhotonicMVM(cfg), rng)
-        from .chip import calibrated_core
-
-        return PhotonicCore(calibrated_core(cfg, fab_seed), rng)
+        return PhotonicCore(chip_core(chip, fab_seed=seed), rng)
     raise ValueError(f"core must be 'chip', 'gaussian' or 'digital', got {kind!r}")
 
 
