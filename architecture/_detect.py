@@ -14,15 +14,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from ._noise import GOLDEN, normal_of
+from ._noise import GOLDEN, normal32_of, normal_of
 
 __all__ = ["detect", "SMALL_PRODUCT"]
 
 #: multiply-adds of one group below which the row products are computed in the kernel:
 #: BLAS thread wake-ups cost more than the arithmetic there when the cores are shared.
 SMALL_PRODUCT = 4_000_000
+
+#: outputs (samples x banks x passes) per thread below which one thread does the whole
+#: call: a thread hand-off costs a few microseconds, about 2,000 outputs' work.
+PARALLEL_WORK = 8192
 
 
 _FM = {"contract", "nnan", "ninf", "nsz"}
@@ -95,13 +99,13 @@ def gsv(g: np.ndarray, has_s: bool, n_out: int, j: int) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _generic_row(g: np.ndarray, n_out: int, has_s: bool, half_m: float, resp: float,
-                 const_i: np.ndarray, const_s: np.ndarray, shot_a: float, base_var: float,
-                 noisy: bool, key: np.uint64, base: int, adc_on: bool, center: np.ndarray,
-                 g_lsb: np.ndarray, lsb_g: np.ndarray, cmin: float, cmax: float,
-                 z: np.ndarray, cur: np.ndarray) -> int:
+def _generic_row(g: np.ndarray, n_out: int, has_s: bool, k64: np.ndarray, sc: np.ndarray,
+                 noisy: bool, key: np.uint64, base: int, adc_on: bool, z: np.ndarray,
+                 cur: np.ndarray) -> int:
     """Any other row (ideal parts exact: no contraction): separate branch-free loops,
     each vectorises on its own."""
+    const_i, const_s, center, g_lsb, lsb_g = k64[0], k64[1], k64[2], k64[3], k64[4]
+    half_m, resp, shot_a, base_var, cmin, cmax = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
     clipped = 0
     if noisy:
         ctr = key + np.uint64(base + 1) * GOLDEN
@@ -125,49 +129,63 @@ def _generic_row(g: np.ndarray, n_out: int, has_s: bool, half_m: float, resp: fl
 
 
 @njit(cache=True, error_model="numpy", fastmath={"contract", "nnan", "ninf", "nsz", "arcp"})
-def _noisy_adc_row(g: np.ndarray, n_out: int, half_m: float, resp: float,
-                   const_i: np.ndarray, const_s: np.ndarray, shot_a: float, base_var: float,
-                   key: np.uint64, base: int, center: np.ndarray, g_lsb: np.ndarray,
-                   lsb_g: np.ndarray, cmin: float, cmax: float, cur: np.ndarray) -> int:
-    """The default chip's row (common-mode column present, noise and ADC on) in one
-    vectorised loop: ``cur`` gets the reconstructed currents, returns the clipped count.
-    Only the noisy path may contract and use reciprocals; the ideal path never gets here."""
-    clipped = 0
+def _noisy_adc_row(g: np.ndarray, n_out: int, k32: np.ndarray, sc: np.ndarray,
+                   key: np.uint64, base: int, z: np.ndarray, lsb_g: np.ndarray,
+                   offset: np.ndarray, scale: float, dst: np.ndarray, add: bool,
+                   gate: np.ndarray, use_gate: bool) -> int:
+    """The default chip's row (float32 products, common-mode column present, noise and an
+    ADC of <= 16 bits on) in single precision up to the code; ``dst[j]`` gets (``add``:
+    adds) ``(code lsb_g + offset) scale``, zero where ``use_gate`` and not ``gate[j]``.
+    Returns the clipped count. The float32 rounding (~1e-7 of the signal) is far below an
+    LSB of such an ADC and below the noise, and a float32 square root costs a quarter of a
+    double one. Only the noisy path may contract and use reciprocals; the ideal path never
+    gets here."""
     ctr = key + np.uint64(base + 1) * GOLDEN
-    for j in range(n_out):
-        gw = np.float64(g[j])
-        gs = np.float64(g[n_out + j])
-        var = shot_a * (gs + half_m * gw + const_s[j]) + base_var
-        c = resp * (gw + half_m * gs) + const_i[j] \
-            + math.sqrt(max(var, 0.0)) * normal_of(ctr)
+    for j in range(n_out):  # its own loop: the 64-bit hash vectorises at half the width
+        z[j] = normal32_of(ctr)
         ctr += GOLDEN
-        code = np.rint((c - center[j]) * g_lsb[j])
-        kept = min(max(code, cmin), cmax)
+    hm, r = np.float32(sc[0]), np.float32(sc[1])
+    sa, bv = np.float32(sc[2]), np.float32(sc[3])
+    lo, hi = np.float32(sc[4]), np.float32(sc[5])
+    zero = np.float32(0.0)
+    cs, d, g_lsb = k32[0], k32[1], k32[2]
+    clipped = 0
+    for j in range(n_out):
+        gw = g[j]
+        gs = g[n_out + j]
+        var = sa * (gs + hm * gw + cs[j]) + bv
+        code = np.rint((r * (gw + hm * gs) + d[j] + math.sqrt(max(var, zero)) * z[j])
+                       * g_lsb[j])
+        kept = min(max(code, lo), hi)
         clipped += np.int64(kept != code)
-        cur[j] = kept * lsb_g[j] + center[j]
+        v = (np.float64(kept) * lsb_g[j] + offset[j]) * scale
+        if use_gate and not gate[j]:
+            v = 0.0
+        if add:
+            dst[j] += v
+        else:
+            dst[j] = v
     return clipped
 
 
 @njit(cache=True, error_model="numpy")
-def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int,
-           n_out: int, passes: int, has_s: bool, half_m: float, resp: float,
-           const_i: np.ndarray, const_s: np.ndarray, shot_a: float, base_var: float,
-           noisy: bool, key: np.uint64, adc_on: bool, center: np.ndarray, g_lsb: np.ndarray,
-           lsb_g: np.ndarray, cmin: float, cmax: float, ref: np.ndarray, kout: float,
-           s_x: np.ndarray, gate: np.ndarray, use_gate: bool, out: np.ndarray,
-           first: bool = False) -> int:
-    """Adds the detected, scaled and gated outputs to ``out`` ``(nb, n_out)`` (``first``:
-    stores them, ``out`` may be uninitialised); returns the
-    number of saturated ADC samples. Row ``q nb + b`` of the product (pass ``q`` of sample
-    ``b``) holds ``[g_w | g_s]``. Noise number ``row n_out + j`` of stream ``key``."""
+def _detect_rows(b0: int, b1: int, p: np.ndarray, ws: np.ndarray, gmat: np.ndarray,
+                 k64: np.ndarray, k32: np.ndarray, sc: np.ndarray, nb: int, n_out: int,
+                 passes: int, fused: bool, has_s: bool, noisy: bool, adc_on: bool,
+                 fast32: bool, key: np.uint64, s_x: np.ndarray, gate: np.ndarray,
+                 use_gate: bool, out: np.ndarray, first: bool) -> int:
+    """:func:`detect` for samples ``b0 <= b < b1``."""
     k_cols = ws.shape[1] if fused else gmat.shape[1]
     gbuf = np.empty(k_cols, dtype=p.dtype)
     acc = np.empty(n_out)
     cur = np.empty(n_out)
     z = np.zeros(n_out)
+    z32 = np.zeros(n_out, dtype=np.float32)
+    ref = k64[5]
     ref_out = ref if passes == 1 else np.zeros(n_out)
+    kout = sc[6]
     clipped = 0
-    for b in range(nb):
+    for b in range(b0, b1):
         for q in range(passes):
             row = q * nb + b
             if fused:
@@ -178,14 +196,17 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int
             # pass 0 lands in acc itself; its reference is subtracted here when later
             # passes follow (same order of operations), else in the output loop
             dst = acc if q == 0 else cur
-            if noisy and adc_on and has_s:
-                clipped += _noisy_adc_row(g, n_out, half_m, resp, const_i, const_s, shot_a,
-                                          base_var, key, row * n_out, center, g_lsb, lsb_g,
-                                          cmin, cmax, dst)
+            if fast32 and passes == 1:  # straight to the output
+                clipped += _noisy_adc_row(g, n_out, k32, sc, key, row * n_out, z32, k64[4],
+                                          k64[6], kout * s_x[b], out[b], not first,
+                                          gate[b] if use_gate else gate[0], use_gate)
+                continue
+            if fast32:
+                clipped += _noisy_adc_row(g, n_out, k32, sc, key, row * n_out, z32, k64[4],
+                                          k64[2], 1.0, dst, False, gate[0], False)
             else:
-                clipped += _generic_row(g, n_out, has_s, half_m, resp, const_i, const_s,
-                                        shot_a, base_var, noisy, key, row * n_out, adc_on,
-                                        center, g_lsb, lsb_g, cmin, cmax, z, dst)
+                clipped += _generic_row(g, n_out, has_s, k64, sc, noisy, key, row * n_out,
+                                        adc_on, z, dst)
             if q == 0:
                 if passes > 1:
                     for j in range(n_out):
@@ -193,6 +214,8 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int
             else:
                 for j in range(n_out):
                     acc[j] -= cur[j]
+        if fast32 and passes == 1:
+            continue
         sb = kout * s_x[b]
         if use_gate and first:
             for j in range(n_out):
@@ -207,3 +230,39 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, fused: bool, nb: int
             for j in range(n_out):
                 out[b, j] += (acc[j] - ref_out[j]) * sb
     return clipped
+
+
+@njit(cache=True, parallel=True)
+def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, k64: np.ndarray,
+           k32: np.ndarray, sc: np.ndarray, nb: int, n_out: int, passes: int, fused: bool,
+           has_s: bool, noisy: bool, adc_on: bool, fast32: bool, key: np.uint64,
+           s_x: np.ndarray, gate: np.ndarray, use_gate: bool, out: np.ndarray,
+           first: bool, threads: int) -> int:
+    """Adds the detected, scaled and gated outputs to ``out`` ``(nb, n_out)`` (``first``:
+    stores them, ``out`` may be uninitialised); returns the number of saturated ADC
+    samples. Row ``q nb + b`` of the product ``p @ ws`` (pass ``q`` of sample ``b``;
+    ``gmat`` when not ``fused``) holds ``[g_w | g_s]``. Noise number ``row n_out + j`` of
+    stream ``key``.
+
+    Per-output constants ``k64`` rows: idle-channel current ``const_i``, idle common-mode
+    power ``const_s``, ADC centre, LSBs per amp ``g_lsb``, amps per LSB ``lsb_g``, offset
+    reference ``ref`` and ``centre - ref``; ``k32`` (float32, for ``fast32``, :func:`_noisy_adc_row`):
+    ``const_s``, ``const_i - centre``, ``g_lsb``. Scalars ``sc``: half responsivity
+    mismatch, responsivity, shot-noise ``2 q B R``, base variance, lowest and highest ADC
+    code, output scale.
+
+    Samples are split into contiguous blocks over up to ``threads`` threads (the caller's
+    ``numba.get_num_threads()``) once each gets :data:`PARALLEL_WORK` outputs: the noise
+    is counter-based and every output is computed by one thread, so the result does not
+    depend on the split."""
+    chunks = min(threads, nb * n_out * passes // PARALLEL_WORK)
+    if chunks <= 1:
+        return _detect_rows(0, nb, p, ws, gmat, k64, k32, sc, nb, n_out, passes, fused,
+                            has_s, noisy, adc_on, fast32, key, s_x, gate, use_gate, out, first)
+    # per-chunk counts, not a prange reduction: a reduction makes the function uncacheable
+    clipped = np.zeros(chunks, dtype=np.int64)
+    for c in prange(chunks):
+        clipped[c] = _detect_rows(c * nb // chunks, (c + 1) * nb // chunks, p, ws, gmat,
+                                  k64, k32, sc, nb, n_out, passes, fused, has_s, noisy,
+                                  adc_on, fast32, key, s_x, gate, use_gate, out, first)
+    return clipped.sum()

@@ -31,8 +31,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["mix64", "normal_at", "normal_of", "GOLDEN", "fill_normal", "NORMAL_A", "NORMAL_B",
-           "NORMAL_MAX"]
+__all__ = ["mix64", "normal_at", "normal_of", "normal32_of", "GOLDEN", "fill_normal",
+           "NORMAL_A", "NORMAL_B", "NORMAL_MAX"]
 
 #: Cubic correction ``z = A s + B s^3`` of the standardised Irwin-Hall(4) sum ``s``:
 #: solves ``E z^2 = 1``, ``E z^4 = 3`` with the exact moments of ``s`` (1, 2.7, 10.93, ...).
@@ -64,6 +64,22 @@ def normal_of(c: np.uint64) -> float:
                             + ((h >> np.uint64(32)) & m) + (h >> np.uint64(48))))
     s = _SQRT3 * ((w + 2.0) * _U16 - 2.0)
     return s * (NORMAL_A + NORMAL_B * s * s)
+
+
+_A32, _B32 = np.float32(NORMAL_A), np.float32(NORMAL_B)
+_S32, _U32 = np.float32(_SQRT3), np.float32(_U16)
+
+
+@njit(cache=True, inline="always")
+def normal32_of(c: np.uint64) -> np.float32:
+    """:func:`normal_of` in single precision (the same variate to float32 rounding): the
+    word sum is exact in float32, and float32 lanes are twice as many per vector."""
+    h = mix64(c)
+    m = np.uint64(0xFFFF)
+    w = np.float32(np.int64((h & m) + ((h >> np.uint64(16)) & m)
+                            + ((h >> np.uint64(32)) & m) + (h >> np.uint64(48))))
+    s = _S32 * ((w + np.float32(2.0)) * _U32 - np.float32(2.0))
+    return s * (_A32 + _B32 * s * s)
 
 
 @njit(cache=True, inline="always")

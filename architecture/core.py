@@ -65,9 +65,10 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numba
 import numpy as np
 from numba import njit
 from scipy.constants import Boltzmann, elementary_charge
@@ -83,6 +84,8 @@ from .config import ChipConfig
 __all__ = ["PhotonicMVM", "ProgramInfo", "Encoder"]
 
 HeaterPowers = np.ndarray | Callable[[np.ndarray], np.ndarray]
+
+_NO_GATE = np.ones((1, 1), dtype=np.bool_)  # placeholder operand when no gate is given
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,13 @@ class Encoder:
     levels: np.ndarray
     bounds: np.ndarray
     continuous: bool
+    #: ``start[m]`` = number of bounds <= ``m / len(start)``: the code search of a ``v`` in
+    #: cell ``m`` starts there and steps over the few bounds inside the cell
+    start: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        cells = np.arange(4 * (self.bounds.size + 1)) / (4.0 * (self.bounds.size + 1))
+        object.__setattr__(self, "start", np.searchsorted(self.bounds, cells, side="right"))
 
     @classmethod
     def from_config(cls, cfg: ChipConfig) -> Encoder:
@@ -146,46 +156,45 @@ class Encoder:
 
 @njit(cache=True, inline="always")
 def _enc(v: float, cont: bool, tmin: float, swing: float, bounds: np.ndarray,
-         levels: np.ndarray) -> float:
+         levels: np.ndarray, start: np.ndarray) -> float:
     if v < 0.0:
         v = 0.0
     elif v > 1.0:
         v = 1.0
     if cont:
         return tmin + v * swing
-    return levels[np.searchsorted(bounds, v, side="right")]
+    # searchsorted(bounds, v, "right") from the cell's first index: O(1) on average
+    i = start[min(int(v * start.size), start.size - 1)]
+    while i > 0 and bounds[i - 1] > v:  # v * size rounded up to the next cell
+        i -= 1
+    while i < bounds.size and bounds[i] <= v:
+        i += 1
+    return levels[i]
 
 
 @njit(cache=True)
 def _encode_kernel(x: np.ndarray, c0: int, nc: int, inv_s: np.ndarray, differential: bool,
                    cont: bool, tmin: float, swing: float, bounds: np.ndarray,
-                   levels: np.ndarray, pline: np.ndarray, rin_sigma: float, key: np.uint64,
+                   levels: np.ndarray, start: np.ndarray, pline: np.ndarray,
+                   rin_sigma: float, key: np.uint64,
                    out: np.ndarray) -> None:
-    """Optical powers ``(passes * batch, nc)`` reaching the banks for columns ``c0:c0+nc``."""
+    """Optical powers ``(passes * batch, nc)`` reaching the banks for columns ``c0:c0+nc``;
+    RIN number ``row nc + k`` of stream ``key`` (its own loop: beside the code search the
+    hash does not vectorise and the loop runs several times slower)."""
     nb = x.shape[0]
-    for b in range(nb):
-        for k in range(nc):
-            u = x[b, c0 + k] * inv_s[b]
-            if differential:
-                vp = u if u > 0.0 else 0.0
-                vm = -u if u < 0.0 else 0.0
-                tp = _enc(vp, cont, tmin, swing, bounds, levels)
-                tm = _enc(vm, cont, tmin, swing, bounds, levels)
-                pp = pline[k] * tp
-                pm = pline[k] * tm
-                if rin_sigma > 0.0:
-                    pp *= 1.0 + rin_sigma * normal_at(key, b * nc + k)
-                    pm *= 1.0 + rin_sigma * normal_at(key, (nb + b) * nc + k)
-                out[b, k] = pp
-                out[nb + b, k] = pm
-            else:
-                t = _enc(0.5 * (u + 1.0), cont, tmin, swing, bounds, levels)
-                p = pline[k] * t
-                if rin_sigma > 0.0:
-                    p *= 1.0 + rin_sigma * normal_at(key, b * nc + k)
-                out[b, k] = p
-
-
+    # one code search per loop body: two in one body compile to a loop ten times slower
+    for q in range(2 if differential else 1):
+        sign = 1.0 - 2.0 * q
+        for b in range(nb):
+            for k in range(nc):
+                u = sign * x[b, c0 + k] * inv_s[b]
+                v = max(u, 0.0) if differential else 0.5 * (u + 1.0)
+                out[q * nb + b, k] = pline[k] * _enc(v, cont, tmin, swing, bounds, levels,
+                                                     start)
+    if rin_sigma > 0.0:
+        for r in range(out.shape[0]):
+            for k in range(nc):
+                out[r, k] *= 1.0 + rin_sigma * normal_at(key, r * nc + k)
 
 
 @njit(cache=True)
@@ -375,6 +384,7 @@ class PhotonicMVM:
                                 n_clipped=n_clipped,
                                 weight_rms_error=float(np.sqrt(np.mean(err * err))),
                                 weight_max_error=float(np.max(np.abs(err))))
+        self._pack(s)
         return self.info
 
     def _realise(self, tiles: np.ndarray, heater_powers: HeaterPowers | None
@@ -464,9 +474,26 @@ class PhotonicMVM:
         swing = enc.t_max - enc.t_min
         self._kout_base = 1.0 / (resp * self._p_nominal * swing
                                  * (1.0 if self._differential else 0.5))
-        # per-call constants of the detection kernel, fixed once programmed
+
+    def _pack(self, scale: float) -> None:
+        """Per-group operands of :func:`~._detect.detect`, fixed once programmed."""
         lsb = self.adc.lsb
-        self._adc_ratios = [(t.gain / lsb, lsb / t.gain) for t in self._groups]
+        lo, hi = self.adc.code_range
+        kout = self._kout_base * scale
+        self._packs = []
+        for t in self._groups:
+            g_lsb = t.gain / lsb
+            k64 = np.stack([t.const_i, t.const_s, t.center, g_lsb, lsb / t.gain, t.ref,
+                            t.center - t.ref])
+            k32 = np.stack([t.const_s, t.const_i - t.center, g_lsb]).astype(np.float32)
+            sc = np.array([self._half_m, self._resp, self._shot_a, self._base_var * t.n_passes,
+                           lo, hi, kout], dtype=np.float64)
+            self._packs.append((k64, k32, sc))
+        e = self.config.errors
+        noisy = self._shot_a > 0.0 or self._base_var > 0.0
+        # the single-precision row needs float32 products and codes exact in float32
+        self._fast32 = (noisy and e.adc_quantization and self._need_s
+                        and self._dtype == np.float32 and self.config.adc.bits <= 16)
 
     def _integrated(self, ranges: list[tuple[np.ndarray, np.ndarray]]) -> _Tile:
         """All column tiles as one time-integrated conversion: the photocharges of the
@@ -531,27 +558,25 @@ class PhotonicMVM:
             g = np.ascontiguousarray(g)
             use_gate = True
         else:
-            g = np.ones((1, 1), dtype=np.bool_)
+            g = _NO_GATE
             use_gate = False
         s_x = np.empty(nb)
         inv_s = np.empty(nb)
         _row_scales(xa, s_x, inv_s)
         noisy = self._shot_a > 0.0 or self._base_var > 0.0
         if noisy or self._rin_sigma > 0.0:
-            keys = self._generator(rng).integers(0, 2**63, size=2 * len(self._groups),
-                                                 dtype=np.int64).astype(np.uint64)
+            keys = self._generator(rng).bit_generator.random_raw(2 * len(self._groups))
         else:
             keys = np.zeros(2 * len(self._groups), dtype=np.uint64)
         enc = self.encoder
-        cfg = self.config
-        adc_on = cfg.errors.adc_quantization
-        lo, hi = self.adc.code_range
+        adc_on = self.config.errors.adc_quantization
         # the first group stores, later ones add: no zero-fill pass over the output
         out = np.empty((nb, n_out)) if self._groups else np.zeros((nb, n_out))
-        kout = self._kout_base * self.info.scale
+        # the fused kernel may use numba's threads; after a BLAS product it stays on one
+        # thread, as BLAS's own threads still spin on the other cores for a while
+        threads = numba.get_num_threads()
         bufs: dict[int, np.ndarray] = {}
         clipped = 0
-        dummy = np.zeros((1, 1), dtype=self._dtype)
         for i, tile in enumerate(self._groups):
             # contiguous operand: a strided view would send matmul off its BLAS path
             pv = bufs.get(tile.nc)
@@ -559,15 +584,14 @@ class PhotonicMVM:
                 pv = bufs[tile.nc] = np.empty((self._passes * nb, tile.nc), dtype=self._dtype)
             _encode_kernel(xa, tile.c0, tile.nc, inv_s, self._differential, enc.continuous,
                            enc.t_min, enc.t_max - enc.t_min, enc.bounds, enc.levels,
-                           tile.pline, self._rin_sigma, keys[2 * i], pv)
+                           enc.start, tile.pline, self._rin_sigma, keys[2 * i], pv)
             fused = pv.shape[0] * tile.nc * tile.ws.shape[1] < SMALL_PRODUCT
-            gmat = dummy if fused else pv @ tile.ws
-            clipped += detect(pv, tile.ws_c, gmat, fused, nb, n_out, self._passes,
-                              self._need_s, self._half_m, self._resp, tile.const_i,
-                              tile.const_s, self._shot_a, self._base_var * tile.n_passes,
-                              noisy, keys[2 * i + 1], adc_on, tile.center, *self._adc_ratios[i],
-                              float(lo), float(hi), tile.ref, kout, s_x, g,
-                              use_gate, out, i == 0)
+            gmat = pv if fused else pv @ tile.ws  # the fused kernel does not read gmat
+            k64, k32, sc = self._packs[i]
+            clipped += detect(pv, tile.ws_c, gmat, k64, k32, sc, nb, n_out, self._passes,
+                              fused, self._need_s, noisy, adc_on, self._fast32,
+                              keys[2 * i + 1], s_x, g, use_gate, out, i == 0,
+                              threads if fused else 1)
         self.adc_clipped += clipped
         return out[0] if single else out
 

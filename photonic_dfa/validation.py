@@ -80,15 +80,18 @@ def check_array(
     dtype: Any = float,
 ) -> np.ndarray:
     """Return ``value`` as a finite numpy array whose elements lie in the interval."""
-    rng = interval(low, high, low_inclusive, high_inclusive)
+    # the interval text is built only for a message: this check sits on hot paths
+    def rng() -> str:
+        return interval(low, high, low_inclusive, high_inclusive)
+
     if isinstance(value, str | bytes) or (
         isinstance(value, np.ndarray) and value.dtype.kind in "USO"
     ):
-        raise ValueError(f"{name} must be an array of real numbers in {rng}, got {value!r}")
+        raise ValueError(f"{name} must be an array of real numbers in {rng()}, got {value!r}")
     try:
         arr = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise ValueError(f"{name} must be an array of real numbers in {rng}: {exc}") from None
+        raise ValueError(f"{name} must be an array of real numbers in {rng()}: {exc}") from None
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
     if shape is not None:
@@ -97,17 +100,17 @@ def check_array(
         ):
             want = tuple("*" if s is None else s for s in shape)
             raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
-    if np.issubdtype(arr.dtype, np.inexact) and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf) and in {rng}")
+    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf) and in {rng()}")
     if arr.size:
         if low is not None:
             bad = arr < low if low_inclusive else arr <= low
-            if np.any(bad):
-                raise ValueError(f"{name} must be in {rng}, got minimum {arr.min()!r}")
+            if bad.any():
+                raise ValueError(f"{name} must be in {rng()}, got minimum {arr.min()!r}")
         if high is not None:
             bad = arr > high if high_inclusive else arr >= high
-            if np.any(bad):
-                raise ValueError(f"{name} must be in {rng}, got maximum {arr.max()!r}")
+            if bad.any():
+                raise ValueError(f"{name} must be in {rng()}, got maximum {arr.max()!r}")
     return arr
 
 
