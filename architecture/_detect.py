@@ -16,13 +16,16 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._noise import GOLDEN, normal32_of, normal_of
+from ._noise import normals
 
-__all__ = ["detect", "SMALL_PRODUCT"]
+__all__ = ["detect", "blocks", "SMALL_PRODUCT"]
 
 #: multiply-adds of one group below which the row products are computed in the kernel:
 #: BLAS thread wake-ups cost more than the arithmetic there when the cores are shared.
 SMALL_PRODUCT = 4_000_000
+
+#: bytes of one output block's ``[w | s]`` (a part of a 48 KiB L1 data cache)
+BLOCK_BYTES = 24576
 
 #: outputs (samples x banks x passes) per thread below which one thread does the whole
 #: call: a thread hand-off costs a few microseconds, about 2,000 outputs' work.
@@ -93,34 +96,28 @@ def _row_product(p: np.ndarray, row: int, ws: np.ndarray, g: np.ndarray) -> None
             g[j] = 0.0
 
 
-@njit(cache=True, inline="always")
-def gsv(g: np.ndarray, has_s: bool, n_out: int, j: int) -> float:
-    return np.float64(g[n_out + j]) if has_s else 0.0
-
-
 @njit(cache=True, error_model="numpy")
-def _generic_row(g: np.ndarray, n_out: int, has_s: bool, k64: np.ndarray, sc: np.ndarray,
-                 noisy: bool, key: np.uint64, base: int, adc_on: bool, z: np.ndarray,
-                 cur: np.ndarray) -> int:
+def _generic_row(gw: np.ndarray, gs: np.ndarray, n: int, has_s: bool, k64: np.ndarray,
+                 sc: np.ndarray, noisy: bool, key: np.uint64, base: int, adc_on: bool,
+                 z: np.ndarray, scratch: np.ndarray, cur: np.ndarray) -> int:
     """Any other row (ideal parts exact: no contraction): separate branch-free loops,
     each vectorises on its own."""
     const_i, const_s, center, g_lsb, lsb_g = k64[0], k64[1], k64[2], k64[3], k64[4]
     half_m, resp, shot_a, base_var, cmin, cmax = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
+    m_s = half_m if has_s else 0.0  # without the common-mode column gs aliases gw
     clipped = 0
     if noisy:
-        ctr = key + np.uint64(base + 1) * GOLDEN
-        for j in range(n_out):
-            z[j] = normal_of(ctr)
-            ctr += GOLDEN
-    for j in range(n_out):
-        cur[j] = resp * (np.float64(g[j]) + half_m * gsv(g, has_s, n_out, j)) + const_i[j]
+        normals(z[:n], key, base, scratch)
+    for j in range(n):
+        cur[j] = resp * (np.float64(gw[j]) + m_s * np.float64(gs[j])) + const_i[j]
     if noisy:
-        for j in range(n_out):
-            gs = gsv(g, has_s, n_out, j)
-            var = shot_a * (gs + half_m * np.float64(g[j]) + const_s[j]) + base_var
+        s_on = 1.0 if has_s else 0.0
+        for j in range(n):
+            var = shot_a * (s_on * np.float64(gs[j]) + half_m * np.float64(gw[j])
+                            + const_s[j]) + base_var
             cur[j] += math.sqrt(max(var, 0.0)) * z[j]
     if adc_on:
-        for j in range(n_out):
+        for j in range(n):
             code = np.rint((cur[j] - center[j]) * g_lsb[j])
             kept = min(max(code, cmin), cmax)
             clipped += kept != code
@@ -129,10 +126,11 @@ def _generic_row(g: np.ndarray, n_out: int, has_s: bool, k64: np.ndarray, sc: np
 
 
 @njit(cache=True, error_model="numpy", fastmath={"contract", "nnan", "ninf", "nsz", "arcp"})
-def _noisy_adc_row(g: np.ndarray, n_out: int, k32: np.ndarray, sc: np.ndarray,
-                   key: np.uint64, base: int, z: np.ndarray, lsb_g: np.ndarray,
-                   offset: np.ndarray, scale: float, dst: np.ndarray, add: bool,
-                   gate: np.ndarray, use_gate: bool) -> int:
+def _noisy_adc_row(gw: np.ndarray, gs: np.ndarray, n: int, k32: np.ndarray,
+                   sc: np.ndarray, key: np.uint64, base: int, z: np.ndarray,
+                   scratch: np.ndarray, lsb_g: np.ndarray, offset: np.ndarray,
+                   scale: float, dst: np.ndarray, add: bool, gate: np.ndarray,
+                   use_gate: bool) -> int:
     """The default chip's row (float32 products, common-mode column present, noise and an
     ADC of <= 16 bits on) in single precision up to the code; ``dst[j]`` gets (``add``:
     adds) ``(code lsb_g + offset) scale``, zero where ``use_gate`` and not ``gate[j]``.
@@ -140,21 +138,18 @@ def _noisy_adc_row(g: np.ndarray, n_out: int, k32: np.ndarray, sc: np.ndarray,
     LSB of such an ADC and below the noise, and a float32 square root costs a quarter of a
     double one. Only the noisy path may contract and use reciprocals; the ideal path never
     gets here."""
-    ctr = key + np.uint64(base + 1) * GOLDEN
-    for j in range(n_out):  # its own loop: the 64-bit hash vectorises at half the width
-        z[j] = normal32_of(ctr)
-        ctr += GOLDEN
+    normals(z[:n], key, base, scratch)
     hm, r = np.float32(sc[0]), np.float32(sc[1])
     sa, bv = np.float32(sc[2]), np.float32(sc[3])
     lo, hi = np.float32(sc[4]), np.float32(sc[5])
     zero = np.float32(0.0)
     cs, d, g_lsb = k32[0], k32[1], k32[2]
     clipped = 0
-    for j in range(n_out):
-        gw = g[j]
-        gs = g[n_out + j]
-        var = sa * (gs + hm * gw + cs[j]) + bv
-        code = np.rint((r * (gw + hm * gs) + d[j] + math.sqrt(max(var, zero)) * z[j])
+    for j in range(n):
+        w = gw[j]
+        c = gs[j]
+        var = sa * (c + hm * w + cs[j]) + bv
+        code = np.rint((r * (w + hm * c) + d[j] + math.sqrt(max(var, zero)) * z[j])
                        * g_lsb[j])
         kept = min(max(code, lo), hi)
         clipped += np.int64(kept != code)
@@ -169,87 +164,101 @@ def _noisy_adc_row(g: np.ndarray, n_out: int, k32: np.ndarray, sc: np.ndarray,
 
 
 @njit(cache=True, error_model="numpy")
-def _detect_rows(b0: int, b1: int, p: np.ndarray, ws: np.ndarray, gmat: np.ndarray,
-                 k64: np.ndarray, k32: np.ndarray, sc: np.ndarray, nb: int, n_out: int,
+def _detect_rows(b0: int, b1: int, p: np.ndarray, wsb: np.ndarray, gmat: np.ndarray,
+                 k64b: np.ndarray, k32b: np.ndarray, sc: np.ndarray, nb: int, n_out: int,
                  passes: int, fused: bool, has_s: bool, noisy: bool, adc_on: bool,
                  fast32: bool, key: np.uint64, s_x: np.ndarray, gate: np.ndarray,
                  use_gate: bool, out: np.ndarray, first: bool) -> int:
-    """:func:`detect` for samples ``b0 <= b < b1``."""
-    k_cols = ws.shape[1] if fused else gmat.shape[1]
-    gbuf = np.empty(k_cols, dtype=p.dtype)
-    acc = np.empty(n_out)
-    cur = np.empty(n_out)
-    z = np.zeros(n_out)
-    z32 = np.zeros(n_out, dtype=np.float32)
-    ref = k64[5]
-    ref_out = ref if passes == 1 else np.zeros(n_out)
+    """:func:`detect` for samples ``b0 <= b < b1``, one block of outputs at a time (the
+    block's ``[w | s]`` stays in the L1 cache while every sample's product reads it)."""
+    n_blk, _, kb = wsb.shape
+    jb = k64b.shape[2]
+    gbuf = np.empty(kb, dtype=p.dtype)
+    acc = np.empty(jb)
+    cur = np.empty(jb)
+    z = np.zeros(jb, dtype=np.float32)
+    scratch = np.empty(jb // 2 + 1, dtype=np.uint64)
+    no_ref = np.zeros(jb)
     kout = sc[6]
     clipped = 0
-    for b in range(b0, b1):
-        for q in range(passes):
-            row = q * nb + b
-            if fused:
-                _row_product(p, row, ws, gbuf)
-                g = gbuf
-            else:
-                g = gmat[row]
-            # pass 0 lands in acc itself; its reference is subtracted here when later
-            # passes follow (same order of operations), else in the output loop
-            dst = acc if q == 0 else cur
-            if fast32 and passes == 1:  # straight to the output
-                clipped += _noisy_adc_row(g, n_out, k32, sc, key, row * n_out, z32, k64[4],
-                                          k64[6], kout * s_x[b], out[b], not first,
-                                          gate[b] if use_gate else gate[0], use_gate)
+    for blk in range(n_blk):
+        j0 = blk * jb
+        n = min(jb, n_out - j0)
+        ws, k64, k32 = wsb[blk], k64b[blk], k32b[blk]
+        ref = k64[5]
+        ref_out = ref if passes == 1 else no_ref
+        for b in range(b0, b1):
+            o = out[b, j0:j0 + n]
+            gt = gate[b, j0:j0 + n] if use_gate else gate[0]
+            for q in range(passes):
+                row = q * nb + b
+                if fused:
+                    _row_product(p, row, ws, gbuf)
+                    gw = gbuf[:n]
+                    gs = gbuf[jb:jb + n] if has_s else gw
+                else:
+                    gw = gmat[row, j0:j0 + n]
+                    gs = gmat[row, n_out + j0:n_out + j0 + n] if has_s else gw
+                base = row * n_out + j0
+                if fast32 and passes == 1:  # straight to the output
+                    clipped += _noisy_adc_row(gw, gs, n, k32, sc, key, base, z, scratch,
+                                              k64[4], k64[6], kout * s_x[b], o, not first,
+                                              gt, use_gate)
+                    continue
+                # pass 0 lands in acc itself; its reference is subtracted here when later
+                # passes follow (same order of operations), else in the output loop
+                dst = acc if q == 0 else cur
+                if fast32:
+                    clipped += _noisy_adc_row(gw, gs, n, k32, sc, key, base, z, scratch,
+                                              k64[4], k64[2], 1.0, dst, False, gt, False)
+                else:
+                    clipped += _generic_row(gw, gs, n, has_s, k64, sc, noisy, key, base,
+                                            adc_on, z, scratch, dst)
+                if q == 0:
+                    if passes > 1:
+                        for j in range(n):
+                            acc[j] -= ref[j]
+                else:
+                    for j in range(n):
+                        acc[j] -= cur[j]
+            if fast32 and passes == 1:
                 continue
-            if fast32:
-                clipped += _noisy_adc_row(g, n_out, k32, sc, key, row * n_out, z32, k64[4],
-                                          k64[2], 1.0, dst, False, gate[0], False)
+            sb = kout * s_x[b]
+            if use_gate and first:
+                for j in range(n):
+                    o[j] = (acc[j] - ref_out[j]) * sb if gt[j] else 0.0
+            elif use_gate:
+                for j in range(n):
+                    o[j] += (acc[j] - ref_out[j]) * sb if gt[j] else 0.0
+            elif first:
+                for j in range(n):
+                    o[j] = (acc[j] - ref_out[j]) * sb
             else:
-                clipped += _generic_row(g, n_out, has_s, k64, sc, noisy, key, row * n_out,
-                                        adc_on, z, dst)
-            if q == 0:
-                if passes > 1:
-                    for j in range(n_out):
-                        acc[j] -= ref[j]
-            else:
-                for j in range(n_out):
-                    acc[j] -= cur[j]
-        if fast32 and passes == 1:
-            continue
-        sb = kout * s_x[b]
-        if use_gate and first:
-            for j in range(n_out):
-                out[b, j] = (acc[j] - ref_out[j]) * sb if gate[b, j] else 0.0
-        elif use_gate:
-            for j in range(n_out):
-                out[b, j] += (acc[j] - ref_out[j]) * sb if gate[b, j] else 0.0
-        elif first:
-            for j in range(n_out):
-                out[b, j] = (acc[j] - ref_out[j]) * sb
-        else:
-            for j in range(n_out):
-                out[b, j] += (acc[j] - ref_out[j]) * sb
+                for j in range(n):
+                    o[j] += (acc[j] - ref_out[j]) * sb
     return clipped
 
 
 @njit(cache=True, parallel=True)
-def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, k64: np.ndarray,
-           k32: np.ndarray, sc: np.ndarray, nb: int, n_out: int, passes: int, fused: bool,
+def detect(p: np.ndarray, wsb: np.ndarray, gmat: np.ndarray, k64b: np.ndarray,
+           k32b: np.ndarray, sc: np.ndarray, nb: int, n_out: int, passes: int, fused: bool,
            has_s: bool, noisy: bool, adc_on: bool, fast32: bool, key: np.uint64,
            s_x: np.ndarray, gate: np.ndarray, use_gate: bool, out: np.ndarray,
            first: bool, threads: int) -> int:
     """Adds the detected, scaled and gated outputs to ``out`` ``(nb, n_out)`` (``first``:
     stores them, ``out`` may be uninitialised); returns the number of saturated ADC
-    samples. Row ``q nb + b`` of the product ``p @ ws`` (pass ``q`` of sample ``b``;
-    ``gmat`` when not ``fused``) holds ``[g_w | g_s]``. Noise number ``row n_out + j`` of
+    samples. Row ``q nb + b`` of the product (pass ``q`` of sample ``b``) holds
+    ``[g_w | g_s]``: ``gmat`` itself, or when ``fused`` computed here block by block from
+    ``wsb`` ``(blocks, nc, 2 jb)`` (``[w | s]`` of outputs ``blk jb`` to ``(blk + 1) jb``,
+    zero-padded; ``(blocks, nc, jb)`` without ``s``). Noise number ``row n_out + j`` of
     stream ``key``.
 
-    Per-output constants ``k64`` rows: idle-channel current ``const_i``, idle common-mode
-    power ``const_s``, ADC centre, LSBs per amp ``g_lsb``, amps per LSB ``lsb_g``, offset
-    reference ``ref`` and ``centre - ref``; ``k32`` (float32, for ``fast32``, :func:`_noisy_adc_row`):
-    ``const_s``, ``const_i - centre``, ``g_lsb``. Scalars ``sc``: half responsivity
-    mismatch, responsivity, shot-noise ``2 q B R``, base variance, lowest and highest ADC
-    code, output scale.
+    Per-output constants ``k64b`` ``(blocks, 7, jb)``: idle-channel current ``const_i``,
+    idle common-mode power ``const_s``, ADC centre, LSBs per amp ``g_lsb``, amps per LSB
+    ``lsb_g``, offset reference ``ref`` and ``centre - ref``; ``k32b`` ``(blocks, 3, jb)``
+    (float32, for ``fast32``, :func:`_noisy_adc_row`): ``const_s``, ``const_i - centre``,
+    ``g_lsb``. Scalars ``sc``: half responsivity mismatch, responsivity, shot-noise
+    ``2 q B R``, base variance, lowest and highest ADC code, output scale.
 
     Samples are split into contiguous blocks over up to ``threads`` threads (the caller's
     ``numba.get_num_threads()``) once each gets :data:`PARALLEL_WORK` outputs: the noise
@@ -257,12 +266,35 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, k64: np.ndarray,
     depend on the split."""
     chunks = min(threads, nb * n_out * passes // PARALLEL_WORK)
     if chunks <= 1:
-        return _detect_rows(0, nb, p, ws, gmat, k64, k32, sc, nb, n_out, passes, fused,
+        return _detect_rows(0, nb, p, wsb, gmat, k64b, k32b, sc, nb, n_out, passes, fused,
                             has_s, noisy, adc_on, fast32, key, s_x, gate, use_gate, out, first)
     # per-chunk counts, not a prange reduction: a reduction makes the function uncacheable
     clipped = np.zeros(chunks, dtype=np.int64)
     for c in prange(chunks):
-        clipped[c] = _detect_rows(c * nb // chunks, (c + 1) * nb // chunks, p, ws, gmat,
-                                  k64, k32, sc, nb, n_out, passes, fused, has_s, noisy,
+        clipped[c] = _detect_rows(c * nb // chunks, (c + 1) * nb // chunks, p, wsb, gmat,
+                                  k64b, k32b, sc, nb, n_out, passes, fused, has_s, noisy,
                                   adc_on, fast32, key, s_x, gate, use_gate, out, first)
     return clipped.sum()
+
+
+def blocks(ws_c: np.ndarray, n_out: int, rows: list[np.ndarray], dtype: type
+           ) -> tuple[np.ndarray, ...]:
+    """Output blocks for :func:`detect`: ``ws_c`` ``(nc, n_out)`` or ``(nc, 2 n_out)``
+    (``[w | s]``) and per-output ``rows`` ``(r, n_out)`` cut into equal zero-padded blocks
+    whose ``[w | s]`` takes at most :data:`BLOCK_BYTES` (at least 64 outputs)."""
+    nc, k = ws_c.shape
+    parts = k // n_out
+    per_out = max(1, nc * parts * np.dtype(dtype).itemsize)
+    jb_max = max(64, BLOCK_BYTES // per_out)
+    n_blk = -(-n_out // jb_max)
+    jb = -(-n_out // n_blk)
+    jb = -(-jb // 8) * 8
+    wsb = np.zeros((n_blk, nc, parts * jb), dtype=dtype)
+    out = [np.zeros((n_blk, r.shape[0], jb), dtype=r.dtype) for r in rows]
+    for i in range(n_blk):
+        j0, j1 = i * jb, min((i + 1) * jb, n_out)
+        for q in range(parts):
+            wsb[i, :, q * jb:q * jb + j1 - j0] = ws_c[:, q * n_out + j0:q * n_out + j1]
+        for r, o in zip(rows, out):
+            o[i, :, :j1 - j0] = r[:, j0:j1]
+    return wsb, *out

@@ -76,7 +76,7 @@ from scipy.constants import Boltzmann, elementary_charge
 from photonic_dfa.devices.photodetector import ADC
 from photonic_dfa.validation import check_array, check_scalar
 
-from ._detect import SMALL_PRODUCT, detect
+from ._detect import SMALL_PRODUCT, blocks, detect
 from ._noise import normal_at
 from .chip import build_bank, build_detector, build_modulator, channel_powers, link_transmission
 from .config import ChipConfig
@@ -488,7 +488,7 @@ class PhotonicMVM:
             k32 = np.stack([t.const_s, t.const_i - t.center, g_lsb]).astype(np.float32)
             sc = np.array([self._half_m, self._resp, self._shot_a, self._base_var * t.n_passes,
                            lo, hi, kout], dtype=np.float64)
-            self._packs.append((k64, k32, sc))
+            self._packs.append((*blocks(t.ws_c, k64.shape[1], [k64, k32], self._dtype), sc))
         e = self.config.errors
         noisy = self._shot_a > 0.0 or self._base_var > 0.0
         # the single-precision row needs float32 products and codes exact in float32
@@ -587,8 +587,8 @@ class PhotonicMVM:
                            enc.start, tile.pline, self._rin_sigma, keys[2 * i], pv)
             fused = pv.shape[0] * tile.nc * tile.ws.shape[1] < SMALL_PRODUCT
             gmat = pv if fused else pv @ tile.ws  # the fused kernel does not read gmat
-            k64, k32, sc = self._packs[i]
-            clipped += detect(pv, tile.ws_c, gmat, k64, k32, sc, nb, n_out, self._passes,
+            wsb, k64, k32, sc = self._packs[i]
+            clipped += detect(pv, wsb, gmat, k64, k32, sc, nb, n_out, self._passes,
                               fused, self._need_s, noisy, adc_on, self._fast32,
                               keys[2 * i + 1], s_x, g, use_gate, out, i == 0,
                               threads if fused else 1)
