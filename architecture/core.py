@@ -70,14 +70,13 @@ from typing import Any
 
 import numba
 import numpy as np
-from numba import njit
 from scipy.constants import Boltzmann, elementary_charge
 
 from photonic_dfa.devices.photodetector import ADC
-from photonic_dfa.validation import check_array, check_scalar
+from photonic_dfa.validation import check_array, check_int, check_scalar
 
 from ._detect import SMALL_PRODUCT, blocks, detect
-from ._noise import normal_at
+from ._encode import encode_rows
 from .chip import build_bank, build_detector, build_modulator, channel_powers, link_transmission
 from .config import ChipConfig
 
@@ -154,62 +153,6 @@ class Encoder:
         return self.levels[np.searchsorted(self.bounds, v, side="right")]
 
 
-@njit(cache=True, inline="always")
-def _enc(v: float, cont: bool, tmin: float, swing: float, bounds: np.ndarray,
-         levels: np.ndarray, start: np.ndarray) -> float:
-    if v < 0.0:
-        v = 0.0
-    elif v > 1.0:
-        v = 1.0
-    if cont:
-        return tmin + v * swing
-    # searchsorted(bounds, v, "right") from the cell's first index: O(1) on average
-    i = start[min(int(v * start.size), start.size - 1)]
-    while i > 0 and bounds[i - 1] > v:  # v * size rounded up to the next cell
-        i -= 1
-    while i < bounds.size and bounds[i] <= v:
-        i += 1
-    return levels[i]
-
-
-@njit(cache=True)
-def _encode_kernel(x: np.ndarray, c0: int, nc: int, inv_s: np.ndarray, differential: bool,
-                   cont: bool, tmin: float, swing: float, bounds: np.ndarray,
-                   levels: np.ndarray, start: np.ndarray, pline: np.ndarray,
-                   rin_sigma: float, key: np.uint64,
-                   out: np.ndarray) -> None:
-    """Optical powers ``(passes * batch, nc)`` reaching the banks for columns ``c0:c0+nc``;
-    RIN number ``row nc + k`` of stream ``key`` (its own loop: beside the code search the
-    hash does not vectorise and the loop runs several times slower)."""
-    nb = x.shape[0]
-    # one code search per loop body: two in one body compile to a loop ten times slower
-    for q in range(2 if differential else 1):
-        sign = 1.0 - 2.0 * q
-        for b in range(nb):
-            for k in range(nc):
-                u = sign * x[b, c0 + k] * inv_s[b]
-                v = max(u, 0.0) if differential else 0.5 * (u + 1.0)
-                out[q * nb + b, k] = pline[k] * _enc(v, cont, tmin, swing, bounds, levels,
-                                                     start)
-    if rin_sigma > 0.0:
-        for r in range(out.shape[0]):
-            for k in range(nc):
-                out[r, k] *= 1.0 + rin_sigma * normal_at(key, r * nc + k)
-
-
-@njit(cache=True)
-def _row_scales(x: np.ndarray, s_x: np.ndarray, inv_s: np.ndarray) -> None:
-    """``s_x = max_k |x[b, k]|`` (1 for an all-zero row) and its reciprocal."""
-    for b in range(x.shape[0]):
-        m = 0.0
-        for k in range(x.shape[1]):
-            m = max(m, abs(x[b, k]))
-        if m == 0.0:
-            m = 1.0
-        s_x[b] = m
-        inv_s[b] = 1.0 / m
-
-
 @dataclass
 class _Tile:
     """Programmed state of one column tile (all row tiles stacked): GEMM operand and
@@ -243,10 +186,14 @@ class PhotonicMVM:
         Symmetric bank weight ``w_lim`` to normalise matrices to (before
         ``bank.weight_margin``), e.g. a calibration's measured range; default the banks'
         model range (:attr:`WeightBank.symmetric_weight_range`).
+    threads:
+        Threads (numba's) the detection kernel of a small product may split a batch over
+        (:attr:`threads`); results do not depend on it.
     """
 
     def __init__(self, config: ChipConfig | None = None, banks: Sequence[Any] | None = None,
-                 weight_limit: float | None = None):
+                 weight_limit: float | None = None, *, threads: int = 1):
+        self.threads = threads
         cfg = ChipConfig() if config is None else config
         if not isinstance(cfg, ChipConfig):
             raise ValueError(f"config must be a ChipConfig, got {type(cfg).__name__}")
@@ -313,6 +260,22 @@ class PhotonicMVM:
         self.realised: np.ndarray | None = None
         self.heater_powers: np.ndarray | None = None
         self.adc_clipped = 0
+
+    @property
+    def threads(self) -> int:
+        """Threads a batch may be split over (at most numba's ``get_num_threads()``).
+
+        1 by default: alongside multi-threaded BLAS, as in training, a second thread pool
+        costs more than it gains. numba's OpenMP workers spin for milliseconds after each
+        call and starve BLAS's own spinning workers (MNIST training with photonic feedback
+        ran 2.8x slower than digital DFA with 2 threads on 2 cores, 1.2x with 1). Raise it
+        where the core has the cores to itself: the MNIST-shape benchmark runs about 1.8x
+        faster on 2 threads."""
+        return self._threads
+
+    @threads.setter
+    def threads(self, n: Any) -> None:
+        self._threads = check_int("threads", n, 1, None)
 
     # ------------------------------------------------------------------ programming
     @property
@@ -488,7 +451,9 @@ class PhotonicMVM:
             k32 = np.stack([t.const_s, t.const_i - t.center, g_lsb]).astype(np.float32)
             sc = np.array([self._half_m, self._resp, self._shot_a, self._base_var * t.n_passes,
                            lo, hi, kout], dtype=np.float64)
-            self._packs.append((*blocks(t.ws_c, k64.shape[1], [k64, k32], self._dtype), sc))
+            # output blocks for the fused product; one block over a BLAS product's rows
+            self._packs.append((*blocks(t.ws_c, k64.shape[1], [k64, k32], self._dtype), sc,
+                                k64[None], k32[None]))
         e = self.config.errors
         noisy = self._shot_a > 0.0 or self._base_var > 0.0
         # the single-precision row needs float32 products and codes exact in float32
@@ -562,7 +527,6 @@ class PhotonicMVM:
             use_gate = False
         s_x = np.empty(nb)
         inv_s = np.empty(nb)
-        _row_scales(xa, s_x, inv_s)
         noisy = self._shot_a > 0.0 or self._base_var > 0.0
         if noisy or self._rin_sigma > 0.0:
             keys = self._generator(rng).bit_generator.random_raw(2 * len(self._groups))
@@ -572,26 +536,34 @@ class PhotonicMVM:
         adc_on = self.config.errors.adc_quantization
         # the first group stores, later ones add: no zero-fill pass over the output
         out = np.empty((nb, n_out)) if self._groups else np.zeros((nb, n_out))
-        # the fused kernel may use numba's threads; after a BLAS product it stays on one
+        # the fused kernel may use several threads; after a BLAS product it stays on one
         # thread, as BLAS's own threads still spin on the other cores for a while
-        threads = numba.get_num_threads()
+        threads = min(self._threads, numba.get_num_threads())
         bufs: dict[int, np.ndarray] = {}
         clipped = 0
         for i, tile in enumerate(self._groups):
-            # contiguous operand: a strided view would send matmul off its BLAS path
             pv = bufs.get(tile.nc)
             if pv is None:
                 pv = bufs[tile.nc] = np.empty((self._passes * nb, tile.nc), dtype=self._dtype)
-            _encode_kernel(xa, tile.c0, tile.nc, inv_s, self._differential, enc.continuous,
-                           enc.t_min, enc.t_max - enc.t_min, enc.bounds, enc.levels,
-                           enc.start, tile.pline, self._rin_sigma, keys[2 * i], pv)
+            wsb, k64, k32, sc, k64_1, k32_1 = self._packs[i]
             fused = pv.shape[0] * tile.nc * tile.ws.shape[1] < SMALL_PRODUCT
-            gmat = pv if fused else pv @ tile.ws  # the fused kernel does not read gmat
-            wsb, k64, k32, sc = self._packs[i]
+            if fused:  # the kernel encodes each thread's samples itself
+                gmat = pv
+            else:
+                encode_rows(xa, 0, nb, tile.c0, self._differential, enc.continuous,
+                            enc.t_min, enc.t_max - enc.t_min, enc.bounds, enc.levels,
+                            enc.start, tile.pline, self._rin_sigma, keys[2 * i], s_x, inv_s,
+                            pv)
+                # contiguous operand: a strided view would send matmul off its BLAS path
+                gmat = pv @ tile.ws
+                k64, k32 = k64_1, k32_1
             clipped += detect(pv, wsb, gmat, k64, k32, sc, nb, n_out, self._passes,
                               fused, self._need_s, noisy, adc_on, self._fast32,
                               keys[2 * i + 1], s_x, g, use_gate, out, i == 0,
-                              threads if fused else 1)
+                              threads if fused else 1, xa, inv_s, tile.c0,
+                              self._differential, enc.continuous, enc.t_min,
+                              enc.t_max - enc.t_min, enc.bounds, enc.levels, enc.start,
+                              tile.pline, self._rin_sigma, keys[2 * i])
         self.adc_clipped += clipped
         return out[0] if single else out
 
