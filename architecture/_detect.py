@@ -19,14 +19,11 @@ from numba import njit, prange
 from ._encode import encode_rows
 from ._noise import normals
 
-__all__ = ["detect", "blocks", "SMALL_PRODUCT"]
+__all__ = ["detect", "SMALL_PRODUCT"]
 
 #: multiply-adds of one group below which the row products are computed in the kernel:
 #: BLAS thread wake-ups cost more than the arithmetic there when the cores are shared.
 SMALL_PRODUCT = 4_000_000
-
-#: bytes of one output block's ``[w | s]`` (a part of a 48 KiB L1 data cache)
-BLOCK_BYTES = 24576
 
 #: outputs (samples x banks x passes) per thread below which one thread does the whole
 #: call: a thread hand-off costs a few microseconds, about 2,000 outputs' work.
@@ -240,103 +237,92 @@ def _noisy_adc_row(gw: np.ndarray, gs: np.ndarray, n: int, k32: np.ndarray,
 
 
 @njit(cache=True, error_model="numpy")
-def _detect_rows(b0: int, b1: int, p: np.ndarray, wsb: np.ndarray, gmat: np.ndarray,
-                 k64b: np.ndarray, k32b: np.ndarray, sc: np.ndarray, nb: int, n_out: int,
+def _detect_rows(b0: int, b1: int, p: np.ndarray, ws: np.ndarray, gmat: np.ndarray,
+                 k64: np.ndarray, k32: np.ndarray, sc: np.ndarray, nb: int, n_out: int,
                  passes: int, fused: bool, has_s: bool, noisy: bool, adc_on: bool,
                  fast32: bool, key: np.uint64, s_x: np.ndarray, gate: np.ndarray,
                  use_gate: bool, out: np.ndarray, first: bool, x: np.ndarray,
                  inv_s: np.ndarray, c0: int, differential: bool, cont: bool, tmin: float,
                  swing: float, bounds: np.ndarray, levels: np.ndarray, start: np.ndarray,
                  pline: np.ndarray, rin_sigma: float, key_enc: np.uint64) -> int:
-    """:func:`detect` for samples ``b0 <= b < b1``, one block of outputs at a time (the
-    block's ``[w | s]`` stays in the L1 cache while every sample's product reads it)."""
+    """:func:`detect` for samples ``b0 <= b < b1``."""
     if fused:
         encode_rows(x, b0, b1, c0, differential, cont, tmin, swing, bounds, levels, start,
                     pline, rin_sigma, key_enc, s_x, inv_s, p)
-    n_blk, _, jb = k64b.shape
-    gbuf = np.empty((2, wsb.shape[2] if fused else 0), dtype=p.dtype)
-    acc = np.empty((2, jb))
-    cur = np.empty(jb)
-    z = np.zeros(jb, dtype=np.float32)
-    scratch = np.empty(jb // 2 + 1, dtype=np.uint64)
-    no_ref = np.zeros(jb)
+    gbuf = np.empty((2, ws.shape[1] if fused else 0), dtype=p.dtype)
+    acc = np.empty((2, n_out))
+    cur = np.empty(n_out)
+    z = np.zeros(n_out, dtype=np.float32)
+    scratch = np.empty(n_out // 2 + 1, dtype=np.uint64)
+    ref = k64[5]
+    ref_out = ref if passes == 1 else np.zeros(n_out)
     kout = sc[6]
     direct = fast32 and passes == 1  # rows go straight to the output
     clipped = 0
-    for blk in range(n_blk):
-        j0 = blk * jb
-        n = min(jb, n_out - j0)
-        ws, k64, k32 = wsb[blk], k64b[blk], k32b[blk]
-        ref = k64[5]
-        ref_out = ref if passes == 1 else no_ref
-        b = b0
-        while b < b1:
-            # samples in pairs (2i, 2i + 1) when fused; the caller's block edges are even,
-            # so a sample's arithmetic does not depend on the thread split
-            m = 2 if fused and b + 1 < b1 else 1
-            for q in range(passes):
-                row = q * nb + b
-                if fused:
-                    if m == 2:
-                        _pair_product(p, row, ws, gbuf[0], gbuf[1])
-                    else:
-                        _row_product(p, row, ws, gbuf[0])
-                for i in range(m):
-                    if fused:
-                        gw = gbuf[i, :n]
-                        gs = gbuf[i, jb:jb + n] if has_s else gw
-                    else:
-                        gw = gmat[row + i, j0:j0 + n]
-                        gs = gmat[row + i, n_out + j0:n_out + j0 + n] if has_s else gw
-                    base = (row + i) * n_out + j0
-                    gt = gate[b + i, j0:j0 + n] if use_gate else gate[0]
-                    if direct:
-                        clipped += _noisy_adc_row(gw, gs, n, k32, sc, key, base, z, scratch,
-                                                  k64[4], k64[6], kout * s_x[b + i],
-                                                  out[b + i, j0:j0 + n], not first, gt,
-                                                  use_gate)
-                        continue
-                    # pass 0 lands in acc itself; its reference is subtracted here when
-                    # later passes follow (same order of operations), else at the output
-                    a = acc[i]
-                    dst = a if q == 0 else cur
-                    if fast32:
-                        clipped += _noisy_adc_row(gw, gs, n, k32, sc, key, base, z, scratch,
-                                                  k64[4], k64[2], 1.0, dst, False, gt, False)
-                    else:
-                        clipped += _generic_row(gw, gs, n, has_s, k64, sc, noisy, key, base,
-                                                adc_on, z, scratch, dst)
-                    if q == 0:
-                        if passes > 1:
-                            for j in range(n):
-                                a[j] -= ref[j]
-                    else:
-                        for j in range(n):
-                            a[j] -= cur[j]
-            for i in range(0 if direct else m):
-                a = acc[i]
-                o = out[b + i, j0:j0 + n]
-                gt = gate[b + i, j0:j0 + n] if use_gate else gate[0]
-                sb = kout * s_x[b + i]
-                if use_gate and first:
-                    for j in range(n):
-                        o[j] = (a[j] - ref_out[j]) * sb if gt[j] else 0.0
-                elif use_gate:
-                    for j in range(n):
-                        o[j] += (a[j] - ref_out[j]) * sb if gt[j] else 0.0
-                elif first:
-                    for j in range(n):
-                        o[j] = (a[j] - ref_out[j]) * sb
+    b = b0
+    while b < b1:
+        # samples in pairs (2i, 2i + 1) when fused; the caller's block edges are even, so
+        # a sample's arithmetic does not depend on the thread split
+        m = 2 if fused and b + 1 < b1 else 1
+        for q in range(passes):
+            row = q * nb + b
+            if fused:
+                if m == 2:
+                    _pair_product(p, row, ws, gbuf[0], gbuf[1])
                 else:
-                    for j in range(n):
-                        o[j] += (a[j] - ref_out[j]) * sb
-            b += m
+                    _row_product(p, row, ws, gbuf[0])
+            for i in range(m):
+                g = gbuf[i] if fused else gmat[row + i]
+                gw = g[:n_out]
+                gs = g[n_out:] if has_s else gw
+                gt = gate[b + i] if use_gate else gate[0]
+                if direct:
+                    clipped += _noisy_adc_row(gw, gs, n_out, k32, sc, key, (row + i) * n_out,
+                                              z, scratch, k64[4], k64[6], kout * s_x[b + i],
+                                              out[b + i], not first, gt, use_gate)
+                    continue
+                # pass 0 lands in acc itself; its reference is subtracted here when later
+                # passes follow (same order of operations), else at the output
+                a = acc[i]
+                dst = a if q == 0 else cur
+                if fast32:
+                    clipped += _noisy_adc_row(gw, gs, n_out, k32, sc, key, (row + i) * n_out,
+                                              z, scratch, k64[4], k64[2], 1.0, dst, False,
+                                              gt, False)
+                else:
+                    clipped += _generic_row(gw, gs, n_out, has_s, k64, sc, noisy, key,
+                                            (row + i) * n_out, adc_on, z, scratch, dst)
+                if q == 0:
+                    if passes > 1:
+                        for j in range(n_out):
+                            a[j] -= ref[j]
+                else:
+                    for j in range(n_out):
+                        a[j] -= cur[j]
+        for i in range(0 if direct else m):
+            a = acc[i]
+            o = out[b + i]
+            gt = gate[b + i] if use_gate else gate[0]
+            sb = kout * s_x[b + i]
+            if use_gate and first:
+                for j in range(n_out):
+                    o[j] = (a[j] - ref_out[j]) * sb if gt[j] else 0.0
+            elif use_gate:
+                for j in range(n_out):
+                    o[j] += (a[j] - ref_out[j]) * sb if gt[j] else 0.0
+            elif first:
+                for j in range(n_out):
+                    o[j] = (a[j] - ref_out[j]) * sb
+            else:
+                for j in range(n_out):
+                    o[j] += (a[j] - ref_out[j]) * sb
+        b += m
     return clipped
 
 
 @njit(cache=True, parallel=True)
-def detect(p: np.ndarray, wsb: np.ndarray, gmat: np.ndarray, k64b: np.ndarray,
-           k32b: np.ndarray, sc: np.ndarray, nb: int, n_out: int, passes: int, fused: bool,
+def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, k64: np.ndarray,
+           k32: np.ndarray, sc: np.ndarray, nb: int, n_out: int, passes: int, fused: bool,
            has_s: bool, noisy: bool, adc_on: bool, fast32: bool, key: np.uint64,
            s_x: np.ndarray, gate: np.ndarray, use_gate: bool, out: np.ndarray,
            first: bool, threads: int, x: np.ndarray, inv_s: np.ndarray, c0: int,
@@ -346,15 +332,13 @@ def detect(p: np.ndarray, wsb: np.ndarray, gmat: np.ndarray, k64b: np.ndarray,
     """Adds the detected, scaled and gated outputs to ``out`` ``(nb, n_out)`` (``first``:
     stores them, ``out`` may be uninitialised); returns the number of saturated ADC
     samples. Row ``q nb + b`` of the product (pass ``q`` of sample ``b``) holds
-    ``[g_w | g_s]``: ``gmat`` itself (the constants then one block, ``jb = n_out``), or when
-    ``fused`` computed here block by block from ``wsb`` ``(blocks, nc, 2 jb)`` (``[w | s]``
-    of outputs ``blk jb`` to ``(blk + 1) jb``, zero-padded; ``(blocks, nc, jb)`` without
-    ``s``). Noise number ``row n_out + j`` of
-    stream ``key``.
+    ``[g_w | g_s]``: ``gmat`` itself, or when ``fused`` computed here from ``p`` and ``ws``
+    (C-ordered ``(nc, 2 n_out)``, ``[w | s]``; ``(nc, n_out)`` without ``s``). Noise
+    number ``row n_out + j`` of stream ``key``.
 
-    Per-output constants ``k64b`` ``(blocks, 7, jb)``: idle-channel current ``const_i``,
-    idle common-mode power ``const_s``, ADC centre, LSBs per amp ``g_lsb``, amps per LSB
-    ``lsb_g``, offset reference ``ref`` and ``centre - ref``; ``k32b`` ``(blocks, 3, jb)``
+    Per-output constants ``k64`` ``(7, n_out)``: idle-channel current ``const_i``, idle
+    common-mode power ``const_s``, ADC centre, LSBs per amp ``g_lsb``, amps per LSB
+    ``lsb_g``, offset reference ``ref`` and ``centre - ref``; ``k32`` ``(3, n_out)``
     (float32, for ``fast32``, :func:`_noisy_adc_row`): ``const_s``, ``const_i - centre``,
     ``g_lsb``. Scalars ``sc``: half responsivity mismatch, responsivity, shot-noise
     ``2 q B R``, base variance, lowest and highest ADC code, output scale.
@@ -369,7 +353,7 @@ def detect(p: np.ndarray, wsb: np.ndarray, gmat: np.ndarray, k64b: np.ndarray,
     depend on the split."""
     chunks = min(threads, nb * n_out * passes // PARALLEL_WORK)
     if chunks <= 1:
-        return _detect_rows(0, nb, p, wsb, gmat, k64b, k32b, sc, nb, n_out, passes, fused,
+        return _detect_rows(0, nb, p, ws, gmat, k64, k32, sc, nb, n_out, passes, fused,
                             has_s, noisy, adc_on, fast32, key, s_x, gate, use_gate, out, first,
                             x, inv_s, c0, differential, cont, tmin, swing, bounds, levels,
                             start, pline, rin_sigma, key_enc)
@@ -379,32 +363,10 @@ def detect(p: np.ndarray, wsb: np.ndarray, gmat: np.ndarray, k64b: np.ndarray,
         # even block edges: fused samples are paired (2i, 2i + 1) whatever the split
         b0 = (c * nb // chunks) // 2 * 2
         b1 = nb if c == chunks - 1 else ((c + 1) * nb // chunks) // 2 * 2
-        clipped[c] = _detect_rows(b0, b1, p, wsb, gmat,
-                                  k64b, k32b, sc, nb, n_out, passes, fused, has_s, noisy,
+        clipped[c] = _detect_rows(b0, b1, p, ws, gmat,
+                                  k64, k32, sc, nb, n_out, passes, fused, has_s, noisy,
                                   adc_on, fast32, key, s_x, gate, use_gate, out, first, x,
                                   inv_s, c0, differential, cont, tmin, swing, bounds, levels,
                                   start, pline, rin_sigma, key_enc)
     return clipped.sum()
 
-
-def blocks(ws_c: np.ndarray, n_out: int, rows: list[np.ndarray], dtype: type
-           ) -> tuple[np.ndarray, ...]:
-    """Output blocks for :func:`detect`: ``ws_c`` ``(nc, n_out)`` or ``(nc, 2 n_out)``
-    (``[w | s]``) and per-output ``rows`` ``(r, n_out)`` cut into equal zero-padded blocks
-    whose ``[w | s]`` takes at most :data:`BLOCK_BYTES` (at least 64 outputs)."""
-    nc, k = ws_c.shape
-    parts = k // n_out
-    per_out = max(1, nc * parts * np.dtype(dtype).itemsize)
-    jb_max = max(64, BLOCK_BYTES // per_out)
-    n_blk = -(-n_out // jb_max)
-    jb = -(-n_out // n_blk)
-    jb = -(-jb // 8) * 8
-    wsb = np.zeros((n_blk, nc, parts * jb), dtype=dtype)
-    out = [np.zeros((n_blk, r.shape[0], jb), dtype=r.dtype) for r in rows]
-    for i in range(n_blk):
-        j0, j1 = i * jb, min((i + 1) * jb, n_out)
-        for q in range(parts):
-            wsb[i, :, q * jb:q * jb + j1 - j0] = ws_c[:, q * n_out + j0:q * n_out + j1]
-        for r, o in zip(rows, out):
-            o[i, :, :j1 - j0] = r[:, j0:j1]
-    return wsb, *out

@@ -47,13 +47,15 @@ the C column tiles of one output are summed according to ``core.accumulation``:
 
 Weights are
 normalised to the symmetric reachable range: ``W = s_W W_n`` with ``max|W_n| = margin *
-w_lim``. The per-sample work is an encode kernel, one GEMM of the powers with ``[w | s]``
-per conversion group (``w`` only when neither shot noise nor mismatch needs ``s``) and
-the fused detection kernel of :mod:`~photonic_dfa.architecture._detect` (noise, ADC,
-reference, gate, accumulation; it computes small products row by row itself). Products
-run in float32 when receiver noise or an ADC of <= 16 bits is on (their rounding, ~1e-7
-relative, is far below either), in float64 otherwise; memory is O(batch (inputs +
-outputs)).
+w_lim``. The per-sample work is the encode kernel of :mod:`~._encode`, a product of the
+powers with ``[w | s]`` per conversion group (``w`` only when neither shot noise nor
+mismatch needs ``s``) and the detection kernel of :mod:`~._detect` (noise, ADC,
+reference, gate, accumulation). Large products go to BLAS between the two kernels; small
+ones (the DFA feedback) are computed inside the detection kernel, which also encodes and
+may split the batch over :attr:`PhotonicMVM.threads`.
+Products run in float32 when receiver noise or an ADC of <= 16 bits is on (their
+rounding, ~1e-7 relative, is far below either), in float64 otherwise; memory is
+O(batch (inputs + outputs)).
 
 With every error off (:meth:`ChipConfig.ideal`) the realised weights are the normalised
 targets exactly and the core returns ``W x`` to rounding: per element
@@ -75,7 +77,7 @@ from scipy.constants import Boltzmann, elementary_charge
 from photonic_dfa.devices.photodetector import ADC
 from photonic_dfa.validation import check_array, check_int, check_scalar
 
-from ._detect import SMALL_PRODUCT, blocks, detect
+from ._detect import SMALL_PRODUCT, detect
 from ._encode import encode_rows
 from .chip import build_bank, build_detector, build_modulator, channel_powers, link_transmission
 from .config import ChipConfig
@@ -451,9 +453,7 @@ class PhotonicMVM:
             k32 = np.stack([t.const_s, t.const_i - t.center, g_lsb]).astype(np.float32)
             sc = np.array([self._half_m, self._resp, self._shot_a, self._base_var * t.n_passes,
                            lo, hi, kout], dtype=np.float64)
-            # output blocks for the fused product; one block over a BLAS product's rows
-            self._packs.append((*blocks(t.ws_c, k64.shape[1], [k64, k32], self._dtype), sc,
-                                k64[None], k32[None]))
+            self._packs.append((k64, k32, sc))
         e = self.config.errors
         noisy = self._shot_a > 0.0 or self._base_var > 0.0
         # the single-precision row needs float32 products and codes exact in float32
@@ -545,7 +545,7 @@ class PhotonicMVM:
             pv = bufs.get(tile.nc)
             if pv is None:
                 pv = bufs[tile.nc] = np.empty((self._passes * nb, tile.nc), dtype=self._dtype)
-            wsb, k64, k32, sc, k64_1, k32_1 = self._packs[i]
+            k64, k32, sc = self._packs[i]
             fused = pv.shape[0] * tile.nc * tile.ws.shape[1] < SMALL_PRODUCT
             if fused:  # the kernel encodes each thread's samples itself
                 gmat = pv
@@ -556,8 +556,7 @@ class PhotonicMVM:
                             pv)
                 # contiguous operand: a strided view would send matmul off its BLAS path
                 gmat = pv @ tile.ws
-                k64, k32 = k64_1, k32_1
-            clipped += detect(pv, wsb, gmat, k64, k32, sc, nb, n_out, self._passes,
+            clipped += detect(pv, tile.ws_c, gmat, k64, k32, sc, nb, n_out, self._passes,
                               fused, self._need_s, noisy, adc_on, self._fast32,
                               keys[2 * i + 1], s_x, g, use_gate, out, i == 0,
                               threads if fused else 1, xa, inv_s, tile.c0,
