@@ -94,8 +94,6 @@ def normals(z: np.ndarray, key: np.uint64, e0: int, scratch: np.ndarray) -> None
         scratch[i] = mix64(ctr)
         ctr += GOLDEN
     words = scratch[:nh].view(np.uint32)
-    # no contraction (fastmath): the vector body and the scalar tail round alike, so a
-    # number does not depend on its position in a block
     o = e0 & 1
     for j in range(n):
         z[j] = _of_word(words[o + j])

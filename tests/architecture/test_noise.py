@@ -77,7 +77,9 @@ def test_block_draws_equal_random_access_at_any_offset(key, e0, n):
     z = np.full(n, np.nan, dtype=np.float32)
     normals(z, np.uint64(key), e0, np.empty(n // 2 + 1, dtype=np.uint64))
     ref = np.array([normal_at(np.uint64(key), e0 + j) for j in range(n)], dtype=np.float32)
-    np.testing.assert_array_equal(z, ref)
+    # the same word, so the same number to the last float32 place: a build may fuse the
+    # cubic's multiply-add in one path and not the other
+    np.testing.assert_array_max_ulp(z, ref, maxulp=1)
 
 
 def test_fill_normal_moments_and_bound():
