@@ -7,22 +7,23 @@ first) of the SplitMix64 output ``h_i = mix(key + (i + 1) * 0x9E3779B97F4A7C15)`
 draws the same numbers and results depend only on the key, which the caller draws from an
 explicit ``numpy.random.Generator``.
 
-Normal number ``e`` comes from word ``e`` without transcendental functions or table
-look-ups, so the loops that use it stay vectorisable: the word's four bytes ``b_1..b_4``
-are discrete uniforms, ``s = sqrt(3) (sum_k (b_k + 1/2) / 256 - 2)`` their standardised sum
-(Irwin-Hall on 256 levels: 1021 values 0.0068 apart, excess kurtosis -0.3), corrected by
-the odd cubic ``z = A s + B s^3`` whose constants make the variance 1 and the excess
-kurtosis 0 exactly for that discrete sum. The result is symmetric with the normal's first
-four moments; its CDF is within 3.2e-3 of the normal's everywhere (Kolmogorov distance,
-of which 2.1e-3 is the Irwin-Hall shape and the rest its steps) and its support ends at
-``|z| = 4.04`` (P(|z| > 3) = 0.24 % against 0.27 %). Good for additive receiver noise;
-not for tail (error-rate) studies beyond 4 sigma.
+Normal number ``e`` comes from word ``e`` without transcendental functions, so the loops
+that use it stay vectorisable: the word's four bytes ``b_1..b_4`` are discrete uniforms,
+``s = sqrt(3) (sum_k (b_k + 1/2) / 256 - 2)`` their standardised sum (Irwin-Hall on 256
+levels: 1021 values 0.0068 apart, excess kurtosis -0.3), corrected by the odd cubic
+``z = A s + B s^3`` whose constants make the variance 1 and the excess kurtosis 0 exactly
+for that discrete sum; a float32 table holds the 1021 values. The result is symmetric
+with the normal's first four moments; its CDF is within 3.2e-3 of the normal's everywhere
+(Kolmogorov distance, of which 2.1e-3 is the Irwin-Hall shape and the rest its steps) and
+its support ends at ``|z| = 4.04`` (P(|z| > 3) = 0.24 % against 0.27 %). Good for
+additive receiver noise; not for tail (error-rate) studies beyond 4 sigma.
 
 Speed on the 2-core development machine (best of 400, 51 200 numbers, the MNIST feedback
-matvec's draw, as float32): 17 us with :func:`normals`. The previous form of this
-generator, one 64-bit hash per number summed as four 16-bit words (Kolmogorov distance
-2.1e-3), took 33 us, half of it the hash; a Box-Muller on the same SplitMix64 stream (libm
-log, sqrt, cos, sin; scalar, as this numba build has no SVML) 665 us.
+matvec's draw, as float32): 17 us with :func:`normals`, the table as fast as the cubic in
+float32 arithmetic. The previous form of this generator, one 64-bit hash per number summed
+as four 16-bit words (Kolmogorov distance 2.1e-3), took 33 us, half of it the hash; a
+Box-Muller on the same SplitMix64 stream (libm log, sqrt, cos, sin; scalar, as this numba
+build has no SVML) 665 us.
 """
 
 from __future__ import annotations
@@ -44,9 +45,6 @@ NORMAL_MAX = NORMAL_A * _S_MAX + NORMAL_B * _S_MAX**3
 
 #: Weyl increment of the SplitMix64 counter.
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_A32, _B32 = np.float32(NORMAL_A), np.float32(NORMAL_B)
-_S32 = np.float32(3.0**0.5)
-_U8 = np.float32(1.0 / 256.0)
 
 
 @njit(cache=True, inline="always")
@@ -57,15 +55,23 @@ def mix64(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
+def _table() -> np.ndarray:
+    s = 3.0**0.5 * ((np.arange(1021.0) + 2.0) / 256.0 - 2.0)
+    return (s * (NORMAL_A + NORMAL_B * s * s)).astype(np.float32)
+
+
+#: The 1021 values a number can take, by byte sum, computed in double precision and
+#: rounded once: a look-up costs no more than the float32 cubic and every code path (block
+#: or random access, any compilation) returns the same number.
+_Z = _table()
+
+
 @njit(cache=True, inline="always")
 def _of_word(u: np.uint32) -> np.float32:
-    """The normal of one 32-bit word (module docstring), in float32: the byte sum is exact
-    and float32 lanes are twice as many per vector."""
+    """The normal of one 32-bit word (module docstring): the table entry of its byte sum."""
     m = np.uint32(0xFF)
-    w = np.float32(np.int32(np.uint32((u & m) + ((u >> np.uint32(8)) & m)
-                                      + ((u >> np.uint32(16)) & m) + (u >> np.uint32(24)))))
-    s = _S32 * ((w + np.float32(2.0)) * _U8 - np.float32(2.0))
-    return s * (_A32 + _B32 * s * s)
+    return _Z[np.uint32((u & m) + ((u >> np.uint32(8)) & m) + ((u >> np.uint32(16)) & m)
+                        + (u >> np.uint32(24)))]
 
 
 @njit(cache=True, inline="always")
