@@ -244,6 +244,7 @@ class PhotonicMVM:
         if e.thermal:
             base += 4.0 * Boltzmann * d.temperature / d.load_resistance * d.bandwidth
         self._base_var = base
+        self._noisy = self._shot_a > 0.0 or base > 0.0  # receiver noise drawn per output
         self._rin_sigma = (math.sqrt(10.0 ** (cfg.laser.rin_db_per_hz / 10.0) * d.bandwidth)
                            if e.rin else 0.0)
         self._differential = cfg.core.signed_inputs == "differential"
@@ -251,7 +252,7 @@ class PhotonicMVM:
         self.adc = ADC(bits=cfg.adc.bits, full_scale=cfg.adc.full_scale)
         # single-precision products where receiver noise or a <= 16-bit ADC dominates the
         # ~1e-7 rounding; double precision otherwise (the ideal core is exact to 1e-10)
-        lossy = (self._shot_a > 0.0 or self._base_var > 0.0 or self._rin_sigma > 0.0
+        lossy = (self._noisy or self._rin_sigma > 0.0
                  or (e.adc_quantization and cfg.adc.bits <= 16))
         self._dtype = np.float32 if lossy else np.float64
         self._groups: list[_Tile] = []
@@ -454,10 +455,8 @@ class PhotonicMVM:
             sc = np.array([self._half_m, self._resp, self._shot_a, self._base_var * t.n_passes,
                            lo, hi, kout], dtype=np.float64)
             self._packs.append((k64, k32, sc))
-        e = self.config.errors
-        noisy = self._shot_a > 0.0 or self._base_var > 0.0
         # the single-precision row needs float32 products and codes exact in float32
-        self._fast32 = (noisy and e.adc_quantization and self._need_s
+        self._fast32 = (self._noisy and self.config.errors.adc_quantization and self._need_s
                         and self._dtype == np.float32 and self.config.adc.bits <= 16)
 
     def _integrated(self, ranges: list[tuple[np.ndarray, np.ndarray]]) -> _Tile:
@@ -527,7 +526,7 @@ class PhotonicMVM:
             use_gate = False
         s_x = np.empty(nb)
         inv_s = np.empty(nb)
-        noisy = self._shot_a > 0.0 or self._base_var > 0.0
+        noisy = self._noisy
         if noisy or self._rin_sigma > 0.0:
             keys = self._generator(rng).bit_generator.random_raw(2 * len(self._groups))
         else:
