@@ -24,8 +24,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from photonic_dfa.tomlfile import read_toml
-from photonic_dfa.validation import check_int, check_scalar
+from photonic_dfa.base.tomlfile import read_toml
+from photonic_dfa.base.validation import check_int, check_scalar
 
 __all__ = [
     "ChipConfig", "CoreConfig", "RingConfig", "HeaterConfig", "CrosstalkConfig",
@@ -427,7 +427,7 @@ class ChipConfig(_Section):
 
     def save(self, path: str | Path) -> Path:
         """Write :meth:`to_toml` atomically."""
-        from photonic_dfa.atomic import atomic_write
+        from photonic_dfa.base.atomic import atomic_write
 
         text = self.to_toml().encode()
         return atomic_write(path, lambda fh: fh.write(text))

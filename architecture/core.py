@@ -74,8 +74,8 @@ import numba
 import numpy as np
 from scipy.constants import Boltzmann, elementary_charge
 
+from photonic_dfa.base.validation import check_array, check_int, check_scalar
 from photonic_dfa.devices.photodetector import ADC
-from photonic_dfa.validation import check_array, check_int, check_scalar
 
 from ._detect import SMALL_PRODUCT, detect
 from ._encode import encode_rows

@@ -47,11 +47,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from photonic_dfa.base.tomlfile import read_toml
+from photonic_dfa.base.validation import check_array, check_int, check_scalar
 from photonic_dfa.circuits.bank_solvers import RingArrays, bus_element, cascade, ring_elements
 from photonic_dfa.circuits.weight_bank import WeightBank
 from photonic_dfa.devices.thermal import ThermalCrosstalk
-from photonic_dfa.tomlfile import read_toml
-from photonic_dfa.validation import check_array, check_int, check_scalar
 
 from .chip import (
     build_crosstalk,

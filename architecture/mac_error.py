@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from photonic_dfa.base.validation import check_int
 from photonic_dfa.devices.photodetector import effective_bits
-from photonic_dfa.validation import check_int
 
 from .config import ChipConfig
 from .core import PhotonicMVM
@@ -116,7 +116,7 @@ def plot_mac_error(res: MacErrorResult, path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from photonic_dfa.atomic import atomic_write
+    from photonic_dfa.base.atomic import atomic_write
 
     def gauss(x: np.ndarray, m: float, s: float) -> np.ndarray:
         return np.exp(-0.5 * ((x - m) / s) ** 2) / (s * np.sqrt(2 * np.pi))

@@ -16,8 +16,8 @@ reads); a target it cannot give raises :class:`FlaggedRingError` naming the bank
 (``allow_flagged=True`` programs the others and leaves it parked). Targets outside a
 working ring's measured range are clipped and counted, never silently.
 
-Files: :func:`photonic_dfa.atomic.save_npz_checked` (versioned, sha256-checked); a
-truncated or corrupt file raises :class:`~photonic_dfa.atomic.CorruptFileError`.
+Files: :func:`photonic_dfa.base.atomic.save_npz_checked` (versioned, sha256-checked); a
+truncated or corrupt file raises :class:`~photonic_dfa.base.atomic.CorruptFileError`.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from photonic_dfa.atomic import load_npz_checked, save_npz_checked
-from photonic_dfa.validation import check_array
+from photonic_dfa.base.atomic import load_npz_checked, save_npz_checked
+from photonic_dfa.base.validation import check_array
 
 from .crosstalk import powers_for_equivalent
 from .lorentzian import lorentzian_inverse
@@ -286,7 +286,7 @@ class CalibrationResult:
         arrays, meta = load_npz_checked(path, FILE_KIND, FILE_VERSION)
         missing = [n for n in _ARRAYS if n not in arrays]
         if missing:
-            from photonic_dfa.atomic import CorruptFileError
+            from photonic_dfa.base.atomic import CorruptFileError
 
             raise CorruptFileError(f"{path}: calibration file lacks {', '.join(missing)}")
         return cls(**{n: arrays[n] for n in _ARRAYS},

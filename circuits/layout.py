@@ -60,9 +60,9 @@ import gdsfactory as gf
 import klayout.db as kdb
 import numpy as np
 
-from photonic_dfa.atomic import atomic_write
+from photonic_dfa.base.atomic import atomic_write
+from photonic_dfa.base.validation import check_int, check_scalar
 from photonic_dfa.devices.coupler_gap import DEFAULT_GAP, gap_for_coupling
-from photonic_dfa.validation import check_int, check_scalar
 
 __all__ = [
     "LAYERS",

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from photonic_dfa.atomic import atomic_write
-from photonic_dfa.validation import check_array, check_int
+from photonic_dfa.base.atomic import atomic_write
+from photonic_dfa.base.validation import check_array, check_int
 
 if TYPE_CHECKING:
     from .weight_bank import WeightBank

@@ -31,8 +31,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from photonic_dfa.base.validation import check_array, check_scalar
 from photonic_dfa.devices.microring import AddDropRing, AllPassRing
-from photonic_dfa.validation import check_array, check_scalar
 
 __all__ = [
     "MICRON",

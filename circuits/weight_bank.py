@@ -52,9 +52,9 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
 
+from photonic_dfa.base.validation import check_array, check_int, check_scalar
 from photonic_dfa.devices.microring import AddDropRing
 from photonic_dfa.devices.thermal import Heater, ThermalCrosstalk
-from photonic_dfa.validation import check_array, check_int, check_scalar
 
 from ._bank_kernels import bank_exact, bank_fast
 from .bank_solvers import (

@@ -1,4 +1,4 @@
-"""Thin adapters over :mod:`photonic_dfa.validation` for the device models.
+"""Thin adapters over :mod:`photonic_dfa.base.validation` for the device models.
 
 They add what the shared checks lack: flags must be real booleans and random sources real
 generators; ``scalar``/``array``/``integer`` keep every device check in one place.
@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from photonic_dfa.validation import check_array, check_int, check_scalar
+from photonic_dfa.base.validation import check_array, check_int, check_scalar
 
 __all__ = ["scalar", "optional_scalar", "array", "integer", "flag", "generator"]
 

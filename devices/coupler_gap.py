@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from photonic_dfa.validation import check_array, check_broadcast
+from photonic_dfa.base.validation import check_array, check_broadcast
 
 __all__ = [
     "COUPLING_K0",

@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from photonic_dfa.validation import check_broadcast
+from photonic_dfa.base.validation import check_broadcast
 
 from . import _ring_kernels as _k
 from ._checks import array as _array

@@ -4,4 +4,6 @@ Subpackages (an import points only down this list):
 ``training -> calibration -> architecture -> circuits -> devices``.
 """
 
-__version__ = "0.1.0"
+from .base.version import __version__
+
+__all__ = ["__version__"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from photonic_dfa.validation import check_scalar
+from photonic_dfa.base.validation import check_scalar
 
 __all__ = ["AdamWConfig", "AdamW"]
 

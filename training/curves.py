@@ -22,7 +22,7 @@ def plot_learning_curves(logs: Mapping[str, Mapping[str, Any]], path: str | os.P
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from photonic_dfa.atomic import atomic_write
+    from photonic_dfa.base.atomic import atomic_write
 
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(13, 4.4))
     for name, log in logs.items():

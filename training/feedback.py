@@ -27,7 +27,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from photonic_dfa.validation import check_scalar
+from photonic_dfa.base.validation import check_scalar
 
 from .mlp import MLP, Workspace
 

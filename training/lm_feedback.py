@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from photonic_dfa.validation import check_int, check_scalar
+from photonic_dfa.base.validation import check_int, check_scalar
 
 __all__ = ["MatVecCore", "DigitalCore", "GaussianMACErrorCore", "PhotonicCore", "DFAFeedback",
            "POINTS", "make_core"]

@@ -25,7 +25,7 @@ def _pyplot():
 
 
 def _save(fig: Any, path: str | os.PathLike) -> Path:
-    from photonic_dfa.atomic import atomic_write
+    from photonic_dfa.base.atomic import atomic_write
 
     return atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=120))
 

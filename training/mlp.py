@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from photonic_dfa.validation import check_int, check_scalar
+from photonic_dfa.base.validation import check_int, check_scalar
 
 from . import _blas
 

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from photonic_dfa.atomic import load_npz_checked, save_npz_checked, write_json
-from photonic_dfa.validation import check_int, check_scalar
+from photonic_dfa.base.atomic import load_npz_checked, save_npz_checked, write_json
+from photonic_dfa.base.validation import check_int, check_scalar
 
 from .datasets import MNIST
 from .feedback import FEEDBACKS, Feedback, FeedbackCore, make_feedback

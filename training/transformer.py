@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from photonic_dfa.validation import check_int, check_scalar
+from photonic_dfa.base.validation import check_int, check_scalar
 
 from .lm_kernels import (
     causal_softmax,

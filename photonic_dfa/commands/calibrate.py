@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         evaluation_truth,
         load_chip_toml,
     )
-    from photonic_dfa.atomic import write_json
+    from photonic_dfa.base.atomic import write_json
     from photonic_dfa.calibration.evaluation import evaluate_stages, random_targets
     from photonic_dfa.calibration.pipeline import CalibrationOptions, calibrate
     from photonic_dfa.calibration.report import report_text, save_report_figures

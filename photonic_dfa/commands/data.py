@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from photonic_dfa.datadir import data_dir
+    from photonic_dfa.base.datadir import data_dir
 
     directory = data_dir(args.data_dir)
     print(f"data directory: {directory}")

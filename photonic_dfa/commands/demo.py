@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_mnist(args: argparse.Namespace) -> dict[str, Any]:
-    from photonic_dfa.atomic import write_json
+    from photonic_dfa.base.atomic import write_json
     from photonic_dfa.training.curves import plot_learning_curves
     from photonic_dfa.training.datasets import load_mnist
     from photonic_dfa.training.feedback import photonic_available

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from photonic_dfa.units import length
+from photonic_dfa.base.units import length
 
 _C = 299_792_458.0
 _SPACING = re.compile(r"^\s*([0-9.eE+-]+)\s*(ghz|nm|pm|hz)?\s*$", re.IGNORECASE)
@@ -90,9 +90,9 @@ def run(args: argparse.Namespace) -> int:
 
     from photonic_dfa.architecture.chip import build_bank
     from photonic_dfa.architecture.config import ChipConfig
-    from photonic_dfa.atomic import write_json
+    from photonic_dfa.base.atomic import write_json
+    from photonic_dfa.base.validation import check_int
     from photonic_dfa.circuits import layout
-    from photonic_dfa.validation import check_int
 
     banks = check_int("--banks", args.banks, 1, 1024)
     cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from photonic_dfa.atomic import write_json
+    from photonic_dfa.base.atomic import write_json
     from photonic_dfa.training.corpus import load_corpus
     from photonic_dfa.training.lm import PRESETS, train_lm
     from photonic_dfa.training.lm_plots import plot_histories

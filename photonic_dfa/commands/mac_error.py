@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         measure_mac_error,
         plot_mac_error,
     )
-    from photonic_dfa.atomic import write_json
+    from photonic_dfa.base.atomic import write_json
 
     if args.calibrated:
         from photonic_dfa.architecture.fabricated import (

@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from photonic_dfa.architecture.config import ChipConfig
     from photonic_dfa.architecture.performance import format_report, performance, scenarios
-    from photonic_dfa.atomic import write_json
+    from photonic_dfa.base.atomic import write_json
 
     cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
     reports = [performance(cfg, name="chip" if args.chip else "default chip")]

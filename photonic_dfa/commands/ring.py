@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from photonic_dfa.units import length
+from photonic_dfa.base.units import length
 
 _MAX_POINTS = 2_000_000
 
@@ -148,7 +148,7 @@ def _plot(ring: Any, wl: Any, fig: dict[str, Any], heat: dict[str, float] | None
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from photonic_dfa.atomic import atomic_write
+    from photonic_dfa.base.atomic import atomic_write
 
     add_drop = hasattr(ring, "r1")
     curves = []  # (label, power, style)
@@ -216,9 +216,9 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from photonic_dfa.atomic import write_json
+    from photonic_dfa.base.atomic import write_json
+    from photonic_dfa.base.validation import check_int, check_scalar
     from photonic_dfa.devices.thermal import Heater
-    from photonic_dfa.validation import check_int, check_scalar
 
     try:
         ring = build_ring(args)

@@ -39,10 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from photonic_dfa.atomic import write_json
+    from photonic_dfa.base.atomic import write_json
+    from photonic_dfa.studies.scaling import SCALING_PRESETS, analyse, run_grid
     from photonic_dfa.training.corpus import load_corpus
     from photonic_dfa.training.lm_plots import plot_scaling
-    from photonic_dfa.training.scaling import SCALING_PRESETS, analyse, run_grid
 
     grid = SCALING_PRESETS[args.preset]
     changes = {}

@@ -50,8 +50,8 @@ def register(subparsers: Any) -> None:
 
 
 def build_grid(args: argparse.Namespace) -> Any:
-    """The :class:`~photonic_dfa.sweep.SweepGrid` of the command line."""
-    from photonic_dfa.sweep import SweepGrid, load_grid, parse_axis
+    """The :class:`~photonic_dfa.studies.sweep.SweepGrid` of the command line."""
+    from photonic_dfa.studies.sweep import SweepGrid, load_grid, parse_axis
 
     if args.grid is None and not args.param:
         raise ValueError("give a grid: --grid GRID.toml and/or --param NAME=RANGE")
@@ -76,7 +76,7 @@ def build_grid(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from photonic_dfa.sweep import run_sweep
+    from photonic_dfa.studies.sweep import run_sweep
 
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         print("sweep: note: calibration package unavailable; weight_bits are design-chip "
               "estimates (see weight_bits_source)", file=sys.stderr)
     if not args.no_plots:
-        from photonic_dfa.sweep_plots import plot_sweep
+        from photonic_dfa.studies.sweep_plots import plot_sweep
 
         for path in plot_sweep(result.rows, grid.axes, args.out):
             print(f"  {path}")

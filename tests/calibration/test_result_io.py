@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from photonic_dfa.atomic import CorruptFileError, save_npz_checked
+from photonic_dfa.base.atomic import CorruptFileError, save_npz_checked
 from photonic_dfa.calibration.result import FILE_VERSION, CalibrationResult
 
 

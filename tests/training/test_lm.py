@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from photonic_dfa.atomic import CorruptFileError
+from photonic_dfa.base.atomic import CorruptFileError
 from photonic_dfa.training.adamw import AdamW, AdamWConfig
 from photonic_dfa.training.corpus import CharCorpus
 from photonic_dfa.training.lm import (

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from photonic_dfa.atomic import CorruptFileError
+from photonic_dfa.base.atomic import CorruptFileError
 from photonic_dfa.training import datasets as ds
 from photonic_dfa.training.datasets import (
     MNIST,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from photonic_dfa.atomic import CorruptFileError
+from photonic_dfa.base.atomic import CorruptFileError
 from photonic_dfa.training.datasets import synthetic_mnist
 from photonic_dfa.training.feedback import DigitalCore
 from photonic_dfa.training.trainer import (

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from photonic_dfa.tasks import (
+from photonic_dfa.base.tasks import (
     CorruptCacheWarning,
     TaskError,
     cache_path,
@@ -153,7 +153,7 @@ _GRID_SCRIPT = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from photonic_dfa.tasks import run_tasks
+    from photonic_dfa.base.tasks import run_tasks
 
     def slow_task(params):
         log = Path(params["log"])

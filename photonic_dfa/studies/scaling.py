@@ -1,7 +1,7 @@
 """Scaling laws of BP, DFA and photonic-DFA Transformers (Kaplan 2020; Filipovich 2022).
 
 A grid of model sizes x token budgets is trained for each method, each point one task of
-:func:`photonic_dfa.tasks.run_tasks` (cached, so a killed grid resumes). Compute is
+:func:`photonic_dfa.base.tasks.run_tasks` (cached, so a killed grid resumes). Compute is
 ``C = 6 N D`` with ``N`` the non-embedding parameters (every weight, bias and LayerNorm
 parameter except W_te, W_pe and W_out) and ``D`` the training tokens, the same nominal count
 for every method (as in Filipovich et al.: DFA's cheaper backward is not credited).
@@ -30,12 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from photonic_dfa.tasks import run_tasks
-from photonic_dfa.validation import check_int, check_scalar
-
-from .corpus import SHAKESPEARE_SHA256, CharCorpus, load_corpus
-from .lm import METHODS, LMConfig, train_lm
-from .lm_feedback import make_core
+from photonic_dfa.base.tasks import run_tasks
+from photonic_dfa.base.validation import check_int, check_scalar
+from photonic_dfa.training.corpus import SHAKESPEARE_SHA256, CharCorpus, load_corpus
+from photonic_dfa.training.lm import METHODS, LMConfig, train_lm
+from photonic_dfa.training.lm_feedback import make_core
 
 __all__ = [
     "ScalingGrid",

@@ -8,7 +8,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from photonic_dfa.training.scaling import (
+from photonic_dfa.studies.scaling import (
     SCALING_PRESETS,
     ScalingGrid,
     analyse,

@@ -7,8 +7,7 @@
   middle values; cells without a value (e.g. no symmetric weight range) are hatched grey.
 
 Axes use display units (um, GHz, mW, pJ/MAC, ...) from
-:data:`photonic_dfa.sweep.PARAMETERS` and :data:`photonic_dfa.sweep.FIGURES`.
-"""
+:data:`photonic_dfa.studies.sweep.PARAMETERS` and :data:`photonic_dfa.studies.sweep.FIGURES`."""
 
 from __future__ import annotations
 
@@ -137,7 +136,7 @@ def _grid_shape(n: int) -> tuple[int, int]:
 def _save(fig: Any, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    from photonic_dfa.atomic import atomic_write
+    from photonic_dfa.base.atomic import atomic_write
 
     try:
         return atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=110))

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from photonic_dfa.architecture.chip import build_ring
 from photonic_dfa.cli import main
 from photonic_dfa.devices.coupler_gap import power_coupling_from_gap
-from photonic_dfa.sweep import (
+from photonic_dfa.studies.sweep import (
     PARAMETERS,
     SweepGrid,
     evaluate_point,

@@ -30,7 +30,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .version import __version__
 
 __all__ = [
     "run_tasks",
