@@ -26,6 +26,10 @@ from typing import Any, ClassVar
 
 from photonic_dfa.base.tomlfile import read_toml
 from photonic_dfa.base.validation import check_int, check_scalar
+from photonic_dfa.devices.microring import AddDropRing
+
+#: the ring template's defaults are the device model's: one default ring in the project
+_RING = AddDropRing
 
 __all__ = [
     "ChipConfig", "CoreConfig", "RingConfig", "HeaterConfig", "CrosstalkConfig",
@@ -140,20 +144,20 @@ class RingConfig(_Section):
     """Weight-bank add-drop microring template (each ring retuned to its channel)."""
 
     _name: ClassVar[str] = "ring"
-    radius: float = _p(7e-6, "ring radius, m (FSR ~13 nm at n_g 4.2)",
+    radius: float = _p(_RING.radius, "ring radius, m (FSR ~13 nm at n_g 4.2)",
                        "Bogaerts et al., Laser Photonics Rev. 6, 47 (2012)", 1e-7, 1e-2,
                        low_inclusive=False)
     q_loaded: float = _p(20000.0, "loaded Q of each symmetric add-drop ring (FWHM ~78 pm); "
                          "with 0.6 nm spacing the symmetric weight range is about +-0.83",
                          "Tait et al., IEEE JSTQE 22, 5900214 (2016): Q ~ 1e4-3e4 banks",
                          10.0, 1e7)
-    loss_db_per_cm: float = _p(2.0, "waveguide propagation loss, dB/cm",
+    loss_db_per_cm: float = _p(_RING.loss_db_per_cm, "waveguide propagation loss, dB/cm",
                                "Bogaerts 2012: 1-3 dB/cm for 220 nm strip waveguides",
                                0.0, 1000.0)
-    n_eff: float = _p(2.4, "effective index at wavelength0", "220x500 nm Si strip, TE0",
+    n_eff: float = _p(_RING.n_eff, "effective index at wavelength0", "220x500 nm Si strip, TE0",
                       1.0, 5.0)
-    n_g: float = _p(4.2, "group index", "220x500 nm Si strip, TE0", 1.0, 10.0)
-    dn_dT: float = _p(1.77e-4, "effective thermo-optic coefficient dn_eff/dT, 1/K",
+    n_g: float = _p(_RING.n_g, "group index", "220x500 nm Si strip, TE0", 1.0, 10.0)
+    dn_dT: float = _p(_RING.dn_dT, "effective thermo-optic coefficient dn_eff/dT, 1/K",
                       "Komma et al., APL 101, 041905 (2012) x ~0.95 confinement", -1e-2, 1e-2)
 
 

@@ -63,6 +63,7 @@ from .chip import (
     link_transmission,
 )
 from .config import ChipConfig
+from .core import HeaterPowers, PhotonicMVM, ProgramInfo
 
 __all__ = [
     "FabricationSpec",
@@ -473,6 +474,19 @@ class FabricatedChip:
             self.__inputs = np.array(x)
         return out[0] if single else out
 
+    def core(self, weight_limit: float) -> PhotonicMVM:
+        """The chip's matrix-vector core, as a test bench drives it: inputs on the modulators,
+        heater powers on the rings, detector outputs out (noise, converters, gating).
+
+        It is programmed only through heater powers, ``program(W, heater_powers=hook)`` with
+        ``hook`` mapping normalised target tiles to powers (e.g. a calibration's lookup);
+        matrices are normalised to ``weight_limit``, the symmetric weight range the caller
+        measured. ``program`` without heater powers is refused: the chip has no model of
+        itself to invert.
+        """
+        check_scalar("weight_limit", weight_limit, 0.0, low_inclusive=False)
+        return _BenchCore(self.config, banks=_true_banks(self), weight_limit=weight_limit)
+
     def design_heater_powers(self, targets: ArrayLike) -> np.ndarray:
         """Uncalibrated programming: the design bank's inverse for targets ``(..., M, N)``
         (clipped to its reachable range), as if the chip were its design."""
@@ -598,17 +612,41 @@ class ChipTruth:
                                                - (1.0 - self.half_mismatch) * thru)
         return out
 
-    def core(self, weight_limit: float | None = None) -> Any:
-        """A :class:`~photonic_dfa.architecture.core.PhotonicMVM` running on these banks.
+    def core(self, weight_limit: float | None = None) -> PhotonicMVM:
+        """A :class:`~photonic_dfa.architecture.core.PhotonicMVM` running on these banks,
+        programmable through their model inverse too (evaluation only).
 
         ``weight_limit``: the symmetric bank weight to normalise matrices to (e.g. a
         calibration's measured range); default the banks' own model range.
         """
-        from .core import PhotonicMVM
-
         if weight_limit is None:
             return PhotonicMVM(self.config, banks=self.banks)
         return PhotonicMVM(self.config, banks=self.banks, weight_limit=weight_limit)
+
+
+class _BenchCore(PhotonicMVM):
+    """A fabricated chip's core: programmed through heater powers only."""
+
+    def program(self, weights: Any, *, scale: float | None = None,
+                heater_powers: HeaterPowers | None = None) -> ProgramInfo:
+        if heater_powers is None:
+            raise ValueError("a fabricated chip is programmed through heater powers (e.g. "
+                             "program(W, heater_powers=calibration.program_hook())), not "
+                             "through its hidden model")
+        return super().program(weights, scale=scale, heater_powers=heater_powers)
+
+
+def _true_banks(chip: FabricatedChip) -> tuple[WeightBank, ...]:
+    """The fabricated banks at the chip's ambient temperature (its physics, hidden)."""
+    t: _Truth = chip._FabricatedChip__truth
+    lam = tuple(float(w) for w in chip.design.channel_wavelengths)
+    heater = build_heater(chip.config)
+    db = chip.design.design_bank
+    return tuple(
+        WeightBank(row, lam, heater, ThermalCrosstalk.from_matrix(t.k_eff[j],
+                                                                  allow_asymmetric=True),
+                   float(t.ambient[j]), db.bus_length, db.branch_fraction)
+        for j, row in enumerate(t.rings))
 
 
 def evaluation_truth(chip: FabricatedChip) -> ChipTruth:
@@ -617,15 +655,7 @@ def evaluation_truth(chip: FabricatedChip) -> ChipTruth:
         raise ValueError(f"chip must be a FabricatedChip, got {type(chip).__name__}")
     t: _Truth = chip._FabricatedChip__truth
     cfg = chip.config
-    lam = tuple(float(w) for w in chip.design.channel_wavelengths)
-    heater = build_heater(cfg)
-    db = chip.design.design_bank
-    banks = []
-    for j, row in enumerate(t.rings):
-        xt = ThermalCrosstalk.from_matrix(t.k_eff[j], allow_asymmetric=True)
-        banks.append(WeightBank(row, lam, heater, xt, float(t.ambient[j]), db.bus_length,
-                                db.branch_fraction))
-    return ChipTruth(banks=tuple(banks), thermal_matrices=t.k_eff.copy(),
+    return ChipTruth(banks=_true_banks(chip), thermal_matrices=t.k_eff.copy(),
                      resonance_offsets=t.offsets.copy(), dead_heaters=t.dead.copy(),
                      unreachable_rings=t.unreachable.copy(), ambient=t.ambient.copy(),
                      line_gain=t.gain.copy(), half_mismatch=t.half_m, config=cfg,

@@ -2,7 +2,8 @@
 Gaussian model.
 
 Filipovich et al. (Optica 2022) model the on-chip error of every element of ``B e`` as
-``max|e| * N(0.03, 0.618)``; here ``B`` is uniform in [-1, 1) with shape (width, 10) and
+``max|e| * N(0.03, 0.618)`` (:data:`.digital.AUTHORS_ERROR`); here ``B`` is uniform in
+[-1, 1) with shape (width, 10) and
 ``e = softmax(z) - onehot`` as at the output of an MNIST classifier. The simulated error
 ``y - B e`` is expressed in the same unit (divided by ``max|e|`` of its sample), and also
 relative to the full scale ``max_j sum_k |B_jk|`` (the largest ``|B e|`` can be, per unit
@@ -14,22 +15,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from photonic_dfa.base.validation import check_int
 from photonic_dfa.devices.photodetector import effective_bits
 
 from .config import ChipConfig
-from .core import PhotonicMVM
+from .core import PhotonicMVM, ProgramInfo
+from .digital import AUTHORS_ERROR
 
-__all__ = ["MacErrorResult", "dfa_errors", "measure_mac_error", "plot_mac_error",
-           "AUTHORS_MEAN", "AUTHORS_STD"]
-
-#: The authors' Gaussian MAC-error model, in units of max|e| (Filipovich et al. 2022).
-AUTHORS_MEAN = 0.03
-AUTHORS_STD = 0.618
+__all__ = ["MacErrorResult", "dfa_errors", "measure_mac_error", "plot_mac_error"]
 
 
 @dataclass(frozen=True)
@@ -62,8 +60,9 @@ class MacErrorResult:
             "mean_relative_to_full_scale": self.mean_relative,
             "std_relative_to_full_scale": self.std_relative,
             "full_scale_per_max_e": self.full_scale, "effective_bits": self.enob,
-            "authors_mean_per_max_e": AUTHORS_MEAN, "authors_std_per_max_e": AUTHORS_STD,
-            "authors_std_relative_to_full_scale": AUTHORS_STD / self.full_scale,
+            "authors_mean_per_max_e": AUTHORS_ERROR.mean,
+            "authors_std_per_max_e": AUTHORS_ERROR.std,
+            "authors_std_relative_to_full_scale": AUTHORS_ERROR.std / self.full_scale,
             "authors_effective_bits": self.authors_enob,
             "weight_rms_error": self.weight_rms_error, "adc_clipped": self.adc_clipped,
         }
@@ -78,21 +77,33 @@ def dfa_errors(samples: int, rng: np.random.Generator, classes: int = 10) -> np.
     return p
 
 
+class MeasuredCore(Protocol):
+    """A chip core as :func:`measure_mac_error` drives it (:class:`PhotonicMVM`, or a
+    fabricated chip's core programmed through its calibration)."""
+
+    @property
+    def adc_clipped(self) -> int: ...
+
+    def program(self, weights: ArrayLike) -> ProgramInfo: ...
+
+    def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
+               rng: np.random.Generator | None = None) -> NDArray[np.float64]: ...
+
+
 def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
-                      seed: int = 0, batch: int = 1024, core: PhotonicMVM | None = None,
-                      heater_powers: Any = None) -> MacErrorResult:
+                      seed: int = 0, batch: int = 1024, core: MeasuredCore | None = None
+                      ) -> MacErrorResult:
     """Run ``samples`` random DFA products of a (width, 10) ``B`` through the core.
 
-    ``core``: the core to measure (e.g. one running on a fabricated chip), default
-    ``PhotonicMVM(cfg)``; ``heater_powers``: passed to its ``program`` (e.g. a
-    calibration's hook)."""
+    ``core``: the core to measure (e.g. a calibrated fabricated chip's), default
+    ``PhotonicMVM(cfg)``, the design chip."""
     samples = check_int("samples", samples, 1, 10**8)
     width = check_int("width", width, 1, 10**6)
     rng = np.random.default_rng(seed)
     b = rng.uniform(-1.0, 1.0, (width, 10))
     e = dfa_errors(samples, rng)
     core = PhotonicMVM(cfg) if core is None else core
-    info = core.program(b, heater_powers=heater_powers)
+    info = core.program(b)
     err = np.empty((samples, width))
     for i in range(0, samples, batch):
         chunk = e[i:i + batch]
@@ -105,7 +116,8 @@ def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
     return MacErrorResult(
         samples=samples, width=width, mean=float(flat.mean()), std=float(flat.std()),
         full_scale=fs, enob=float(effective_bits(max(rms, 1e-300), full_range)),
-        authors_enob=float(effective_bits(np.hypot(AUTHORS_STD, AUTHORS_MEAN), full_range)),
+        authors_enob=float(effective_bits(np.hypot(AUTHORS_ERROR.std, AUTHORS_ERROR.mean),
+                                          full_range)),
         weight_rms_error=info.weight_rms_error, adc_clipped=core.adc_clipped, errors=flat)
 
 
@@ -122,7 +134,7 @@ def plot_mac_error(res: MacErrorResult, path: str | Path) -> Path:
         return np.exp(-0.5 * ((x - m) / s) ** 2) / (s * np.sqrt(2 * np.pi))
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    span = 4 * AUTHORS_STD
+    span = 4 * AUTHORS_ERROR.std
     for ax, lim, title in ((axes[0], span, "same scale as the authors' model"),
                            (axes[1], 5 * max(res.std, 1e-12) + abs(res.mean), "zoom")):
         x = np.linspace(-lim, lim, 600)
@@ -130,8 +142,8 @@ def plot_mac_error(res: MacErrorResult, path: str | Path) -> Path:
                 alpha=0.6, label="simulated chip")
         ax.plot(x, gauss(x, res.mean, max(res.std, 1e-12)), color="#4c72b0",
                 label=f"fit N({res.mean:.3g}, {res.std:.3g})")
-        ax.plot(x, gauss(x, AUTHORS_MEAN, AUTHORS_STD), color="#dd8452", lw=2,
-                label=f"authors N({AUTHORS_MEAN}, {AUTHORS_STD})")
+        ax.plot(x, gauss(x, AUTHORS_ERROR.mean, AUTHORS_ERROR.std), color="#dd8452", lw=2,
+                label=f"authors N({AUTHORS_ERROR.mean}, {AUTHORS_ERROR.std})")
         ax.set_xlim(-lim, lim)
         ax.set_xlabel("error of (B e)_j / max|e|")
         ax.set_ylabel("density")

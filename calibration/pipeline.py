@@ -10,10 +10,7 @@ of it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
 
 from .crosstalk import estimate_crosstalk
 from .measurement import LONG_AVERAGE, MeasurableChip
@@ -21,7 +18,7 @@ from .resonance_search import find_resonances
 from .result import CalibrationResult
 from .weight_lookup import measure_weight_lookup
 
-__all__ = ["CalibrationOptions", "calibrate", "calibrate_for_core"]
+__all__ = ["CalibrationOptions", "calibrate"]
 
 
 @dataclass(frozen=True)
@@ -58,14 +55,3 @@ def calibrate(chip: MeasurableChip, options: CalibrationOptions | None = None
             "samples_per_reading": o.samples, "lookup_samples_per_reading": o.lookup_samples}
     return CalibrationResult.from_stages(fit, xt, lk, chip.design, measurements=meas,
                                          meta=meta)
-
-
-def calibrate_for_core(chip: MeasurableChip, options: CalibrationOptions | None = None,
-                       stage: str = "lookup", allow_flagged: bool = False
-                       ) -> tuple[CalibrationResult, Callable[[np.ndarray], np.ndarray]]:
-    """Calibrate ``chip`` and return the result with its programming hook for
-    ``PhotonicMVM.program(W, heater_powers=hook)``. Build that core with
-    ``weight_limit=result.symmetric_weight_range`` so matrices are normalised into the
-    measured range; targets needing a faulty ring raise unless ``allow_flagged``."""
-    result = calibrate(chip, options)
-    return result, result.program_hook(stage, allow_flagged)

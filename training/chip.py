@@ -1,10 +1,8 @@
-"""The feedback core a training run uses: a fabricated chip programmed through its calibration.
+"""The feedback core a training run asks for by its options.
 
-Training sees the chip as the calibration left it: :func:`calibrated_core` draws a
-:class:`~photonic_dfa.architecture.fabricated.FabricatedChip` (coherent bank physics,
-fabrication spread, crosstalk, detector noise), calibrates it through measurements only,
-and returns a core whose ``program(W)`` sets the heaters from the calibration's lookup and
-whose ``matvec`` is the fabricated chip's own (noise, ADC, gating at the detector).
+By default a fabricated chip programmed through its calibration
+(:func:`photonic_dfa.calibration.calibrated_core.calibrated_core`): training sees the chip
+as the calibration left it.
 """
 
 from __future__ import annotations
@@ -12,47 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
+from photonic_dfa.architecture.digital import MatVecCore
 
-__all__ = ["CalibratedCore", "calibrated_core", "chip_core"]
-
-
-class CalibratedCore:
-    """``program(W)`` through a calibration's heater lookup; ``matvec`` of the chip's core."""
-
-    def __init__(self, chip: Any, result: Any, hook: Any, core: Any) -> None:
-        self.chip = chip
-        self.result = result
-        self._hook = hook
-        self.core = core
-
-    def program(self, weights: np.ndarray) -> Any:
-        return self.core.program(weights, heater_powers=self._hook)
-
-    def matvec(self, x: np.ndarray, gate: np.ndarray | None = None, rng: Any = None
-               ) -> np.ndarray:
-        return self.core.matvec(x, gate=gate, rng=rng)
-
-    def describe(self) -> str:
-        r = self.result
-        return (f"fabricated chip calibrated with {r.total_measurements} readings, "
-                f"{len(r.flagged)} faulty rings, symmetric weight range "
-                f"+-{r.symmetric_weight_range:.3f}")
+__all__ = ["chip_core"]
 
 
-def calibrated_core(config: Any, fab_seed: int = 0, spec: Any = None) -> CalibratedCore:
-    """Fabricate a chip of ``config`` from ``fab_seed``, calibrate it, return its core."""
-    from photonic_dfa.architecture.fabricated import FabricatedChip, evaluation_truth
-    from photonic_dfa.calibration.pipeline import calibrate_for_core
-
-    chip = FabricatedChip.from_config(config, seed=fab_seed, spec=spec)
-    result, hook = calibrate_for_core(chip)
-    # the simulation of the physical chip needs its truth; calibration above never saw it
-    core = evaluation_truth(chip).core(weight_limit=result.symmetric_weight_range)
-    return CalibratedCore(chip, result, hook, core)
-
-
-def chip_core(options: Mapping[str, Any] | None = None, fab_seed: int = 0) -> Any:
+def chip_core(options: Mapping[str, Any] | None = None, fab_seed: int = 0) -> MatVecCore:
     """The feedback core training options ask for (see
     :func:`photonic_dfa.training.feedback.chip_config` for the configuration keys): the
     error-free core with ``ideal``, the design chip programmed by its model inverse with
@@ -68,4 +31,6 @@ def chip_core(options: Mapping[str, Any] | None = None, fab_seed: int = 0) -> An
         from photonic_dfa.architecture.core import PhotonicMVM
 
         return PhotonicMVM(cfg)
+    from photonic_dfa.calibration.calibrated_core import calibrated_core
+
     return calibrated_core(cfg, fab_seed)

@@ -6,7 +6,7 @@
 * ``gaussian``: the authors' published model of on-chip MAC error (Filipovich et al., Optica
   2022, simulation code): ``delta_l = ((e B_l + max|e| * N(mean, std)) / sqrt(n_l)) * f'(a_l)``
   with ``N`` drawn per element of ``e B_l`` and ``max|e|`` the largest magnitude in the batch;
-  mean 0.03 and std 0.618 by default (their measured MAC error).
+  :data:`~photonic_dfa.architecture.digital.AUTHORS_ERROR` by default.
 * ``photonic`` (:class:`ChipFeedback`): the stacked ``B`` programmed once onto a matrix-vector
   core, every batch's feedback for all hidden layers computed by one ``core.matvec``.
 
@@ -23,22 +23,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 import numpy as np
 
-from photonic_dfa.base.validation import check_scalar
+from photonic_dfa.architecture.digital import AUTHORS_ERROR, AuthorsErrorModel, MatVecCore
 
 from .mlp import MLP, Workspace
 
 __all__ = [
     "Feedback",
-    "FeedbackCore",
     "Backprop",
     "DFA",
     "GaussianDFA",
     "ChipFeedback",
-    "DigitalCore",
     "PhotonicUnavailableError",
     "FEEDBACKS",
     "random_feedback_matrices",
@@ -50,8 +48,6 @@ __all__ = [
 ]
 
 FEEDBACKS = ("backprop", "dfa", "gaussian", "photonic")
-AUTHORS_ERROR_MEAN = 0.03
-AUTHORS_ERROR_STD = 0.618
 
 
 class Feedback(Protocol):
@@ -60,20 +56,6 @@ class Feedback(Protocol):
     def hidden_deltas(self, mlp: MLP, ws: Workspace, n: int) -> None: ...
     def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]: ...
     def load_state(self, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None: ...
-
-
-@runtime_checkable
-class FeedbackCore(Protocol):
-    """A matrix-vector core (the photonic chip, or :class:`DigitalCore`).
-
-    ``program(M)`` sets the ``(n_out, n_in)`` matrix; ``matvec(X, gate)`` returns
-    ``Y = X M^T`` for a batch ``X`` (batch, n_in) -> (batch, n_out). ``gate`` is an optional
-    boolean (batch, n_out) mask, the ReLU derivative: the core outputs 0 where it is False
-    (on the chip, at the detector) and ``(X M^T)`` where it is True.
-    """
-
-    def program(self, matrix: np.ndarray) -> None: ...
-    def matvec(self, x: np.ndarray, gate: np.ndarray | None = None) -> np.ndarray: ...
 
 
 class PhotonicUnavailableError(ImportError):
@@ -166,10 +148,10 @@ class GaussianDFA(_DFABase):
     name = "gaussian"
 
     def __init__(self, matrices: Sequence[np.ndarray], rng: np.random.Generator,
-                 mean: float = AUTHORS_ERROR_MEAN, std: float = AUTHORS_ERROR_STD) -> None:
+                 model: AuthorsErrorModel = AUTHORS_ERROR) -> None:
         super().__init__(matrices)
-        self.mean = check_scalar("mean", mean)
-        self.std = check_scalar("std", std, 0)
+        self.model = model
+        self.mean, self.std = model.mean, model.std
         self.rng = rng
         self._noise = np.empty((0, self.stacked.shape[1]), self.stacked.dtype)
 
@@ -198,26 +180,6 @@ class GaussianDFA(_DFABase):
         self.rng.bit_generator.state = json.loads(meta["rng"])
 
 
-class DigitalCore:
-    """Exact digital stand-in for the chip: ``Y = X M^T``, zero where ``gate`` is False."""
-
-    def __init__(self) -> None:
-        self.matrix: np.ndarray | None = None
-        self.calls = 0
-
-    def program(self, matrix: np.ndarray) -> None:
-        self.matrix = np.array(matrix)
-
-    def matvec(self, x: np.ndarray, gate: np.ndarray | None = None) -> np.ndarray:
-        if self.matrix is None:
-            raise ValueError("program() a matrix before matvec()")
-        self.calls += 1
-        y = x @ self.matrix.T
-        if gate is not None:
-            y *= gate
-        return y
-
-
 class ChipFeedback(_DFABase):
     """DFA through a matrix-vector core: ``program([B_1 | B_2 | ...]^T)`` once, then per batch
     ``delta = core.matvec(e / s, gate=f'(a)) * s / sqrt(n_l)`` with ``s = max|e|``.
@@ -228,11 +190,11 @@ class ChipFeedback(_DFABase):
 
     name = "photonic"
 
-    def __init__(self, matrices: Sequence[np.ndarray], core: FeedbackCore,
+    def __init__(self, matrices: Sequence[np.ndarray], core: MatVecCore,
                  rng: np.random.Generator | None = None) -> None:
         super().__init__(matrices)
         self.rng = rng  # passed to core.matvec(..., rng=) when given: the chip's noise stream
-        if not isinstance(core, FeedbackCore):
+        if not isinstance(core, MatVecCore):
             raise ValueError(f"core must have program(matrix) and matvec(x, gate), "
                              f"got {type(core).__name__}")
         self.core = core
@@ -312,8 +274,9 @@ def make_photonic_feedback(matrices: Sequence[np.ndarray], options: Mapping[str,
     (checkpointed with the run).
 
     By default the chip is fabricated (seed ``fab_seed``, default 0) and programmed through
-    its calibration (:func:`photonic_dfa.training.chip.calibrated_core`); ``design=True`` uses
-    the design chip programmed by its model inverse, and ``ideal=True`` the error-free core.
+    its calibration (:func:`photonic_dfa.calibration.calibrated_core.calibrated_core`);
+    ``design=True`` uses the design chip programmed by its model inverse, and ``ideal=True``
+    the error-free core.
     """
     from .chip import chip_core
 
@@ -321,9 +284,9 @@ def make_photonic_feedback(matrices: Sequence[np.ndarray], options: Mapping[str,
 
 
 def make_feedback(name: str, mlp: MLP, rng: np.random.Generator, *,
-                  error_mean: float = AUTHORS_ERROR_MEAN, error_std: float = AUTHORS_ERROR_STD,
+                  error_mean: float = AUTHORS_ERROR.mean, error_std: float = AUTHORS_ERROR.std,
                   chip: Mapping[str, Any] | None = None,
-                  core: FeedbackCore | None = None) -> Feedback:
+                  core: MatVecCore | None = None) -> Feedback:
     """Build a strategy by name; DFA matrices are drawn from ``rng`` first, then the noise
     stream, so a given seed gives the same ``B`` in every DFA mode."""
     if name not in FEEDBACKS:
@@ -336,7 +299,7 @@ def make_feedback(name: str, mlp: MLP, rng: np.random.Generator, *,
     if name == "dfa":
         return DFA(mats)
     if name == "gaussian":
-        return GaussianDFA(mats, rng, error_mean, error_std)
+        return GaussianDFA(mats, rng, AuthorsErrorModel(error_mean, error_std))
     if core is not None:
         return ChipFeedback(mats, core)
     return make_photonic_feedback(mats, chip, rng)

@@ -28,12 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from photonic_dfa.architecture.digital import MatVecCore
 from photonic_dfa.base.atomic import load_npz_checked, save_npz_checked, write_json
 from photonic_dfa.base.validation import check_int, check_scalar
 
 from .adamw import AdamW, AdamWConfig
 from .corpus import CharCorpus
-from .lm_feedback import DFAFeedback, MatVecCore
+from .lm_feedback import DFAFeedback
 from .transformer import Transformer, TransformerConfig
 
 __all__ = ["LMConfig", "PRESETS", "METHODS", "train_lm", "lr_at", "save_checkpoint",

@@ -1,8 +1,9 @@
 """DFA feedback paths for the Transformer: digital ``e B`` or a matrix-vector core.
 
-A core is any object with ``program(B)`` (called once, ``B`` of shape ``(n_out, vocab)``) and
-``matvec(X) -> X B^T`` of shape ``(tokens, n_out)`` for ``X`` of shape ``(tokens, vocab)``;
-a core whose optical inputs are fewer than ``vocab`` tiles them itself.
+A core is any :class:`~photonic_dfa.architecture.digital.MatVecCore`: ``program(B)`` once
+(``B`` of shape ``(n_out, vocab)``), then ``matvec(X) -> X B^T`` of shape ``(tokens, n_out)``
+for ``X`` of shape ``(tokens, vocab)``; a core whose optical inputs are fewer than ``vocab``
+tiles them itself.
 
 The fixed random feedback matrices are ``B_k ~ U[-sqrt(3/V), sqrt(3/V))``, i.e. unit-variance
 entries scaled by ``1/sqrt(V)`` so that ``|e B_k|`` per token is of order ``|e|`` whatever
@@ -13,112 +14,66 @@ matrix so that the whole feedback is one product, as the photonic core would com
 from __future__ import annotations
 
 import math
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from photonic_dfa.base.validation import check_int, check_scalar
+from photonic_dfa.architecture.digital import (
+    AUTHORS_ERROR,
+    AuthorsErrorModel,
+    DigitalCore,
+    GaussianErrorCore,
+    MatVecCore,
+)
+from photonic_dfa.base.validation import check_int
 
-__all__ = ["MatVecCore", "DigitalCore", "GaussianMACErrorCore", "PhotonicCore", "DFAFeedback",
-           "POINTS", "make_core"]
+__all__ = ["DFAFeedback", "POINTS", "PhotonicCore", "make_core"]
 
 POINTS = ("macro", "micro")
-
-
-@runtime_checkable
-class MatVecCore(Protocol):
-    def program(self, b: np.ndarray) -> None: ...
-
-    def matvec(self, x: np.ndarray) -> np.ndarray: ...
-
-
-class DigitalCore:
-    """Exact float products: the reference a photonic core is compared with."""
-
-    def __init__(self) -> None:
-        self.b: np.ndarray | None = None
-        self.calls = 0
-
-    def program(self, b: np.ndarray) -> None:
-        self.b = np.array(b, dtype=np.float32)
-
-    def matvec(self, x: np.ndarray) -> np.ndarray:
-        if self.b is None:
-            raise ValueError("program(B) must be called before matvec")
-        self.calls += 1
-        return np.asarray(x, dtype=np.float32) @ self.b.T
-
-
-class GaussianMACErrorCore:
-    """Stand-in analogue core with the MAC-error model of Filipovich et al. (Optica 2022).
-
-    Weights are mapped to the full scale ``[-1, 1]`` (``B / max|B|``) and each input vector to
-    ``x / max|x|``; every output of the normalised product gets additive Gaussian error
-    ``N(mean, std)`` in full-scale units (the published simulation: mean 0.03, std 0.618),
-    then both scales are undone: ``y = max|x| max|B| (x_n B_n^T + noise)``.
-    """
-
-    def __init__(self, rng: np.random.Generator, mean: float = 0.03, std: float = 0.618):
-        self.mean = check_scalar("mean", mean, -10.0, 10.0)
-        self.std = check_scalar("std", std, 0.0, 10.0)
-        self.rng = rng
-        self.b: np.ndarray | None = None
-        self.b_scale = 1.0
-
-    def program(self, b: np.ndarray) -> None:
-        b = np.asarray(b, dtype=np.float32)
-        self.b_scale = float(np.abs(b).max()) or 1.0
-        self.b = b / self.b_scale
-
-    def matvec(self, x: np.ndarray) -> np.ndarray:
-        if self.b is None:
-            raise ValueError("program(B) must be called before matvec")
-        x = np.asarray(x, dtype=np.float32)
-        x_scale = np.abs(x).max(axis=1, keepdims=True)
-        x_scale[x_scale == 0] = 1.0
-        y = (x / x_scale) @ self.b.T
-        y += self.rng.normal(self.mean, self.std, size=y.shape).astype(np.float32)
-        y *= x_scale * self.b_scale
-        return y
 
 
 class PhotonicCore:
     """The simulated photonic chip behind the Transformer's feedback.
 
-    ``chip`` is any core with ``program(W)`` and ``matvec(x, gate=, rng=)``: by default a
+    ``chip`` is any :class:`~photonic_dfa.architecture.digital.MatVecCore`: by default a
     fabricated chip programmed through its calibration
-    (:func:`photonic_dfa.training.chip.calibrated_core`). Each token's error vector is scaled
-    to the modulators' full scale ``[-1, 1]`` by its own ``max|e|`` (a digital prescale
-    before the DACs) and the scale undone after detection; the vocabulary-size inputs are
-    tiled onto the core's channels by the core itself.
+    (:func:`photonic_dfa.calibration.calibrated_core.calibrated_core`). Each token's error
+    vector is scaled to the modulators' full scale ``[-1, 1]`` by its own ``max|e|`` (a
+    digital prescale before the DACs) and the scale undone after detection; the
+    vocabulary-size inputs are tiled onto the core's channels by the core itself.
     """
 
-    def __init__(self, chip: Any, rng: np.random.Generator) -> None:
+    def __init__(self, chip: MatVecCore, rng: np.random.Generator) -> None:
         self.chip = chip
         self.rng = rng
 
-    def program(self, b: np.ndarray) -> None:
-        self.chip.program(np.asarray(b, dtype=float))
+    def program(self, weights: ArrayLike) -> None:
+        self.chip.program(np.asarray(weights, dtype=float))
 
-    def matvec(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        s = np.abs(x).max(axis=1, keepdims=True)
+    def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
+               rng: np.random.Generator | None = None) -> NDArray[np.float32]:
+        xa = np.asarray(x, dtype=float)
+        s = np.abs(xa).max(axis=1, keepdims=True)
         s[s == 0] = 1.0
-        y = self.chip.matvec(x / s, rng=self.rng)
+        y = self.chip.matvec(xa / s, gate=gate, rng=self.rng if rng is None else rng)
         return (y * s).astype(np.float32)
 
 
-def make_core(kind: str, seed: int, mean: float = 0.03, std: float = 0.618,
-              chip: dict[str, Any] | None = None) -> MatVecCore:
+def make_core(kind: str, seed: int, mean: float = AUTHORS_ERROR.mean,
+              std: float = AUTHORS_ERROR.std, chip: Mapping[str, Any] | None = None
+              ) -> MatVecCore:
     """The feedback core by name: ``chip`` (the simulated chip: fabricated from ``seed`` and
     calibrated unless ``chip`` options say ``design`` or ``ideal``; see
-    :func:`photonic_dfa.training.feedback.chip_config`), ``gaussian`` (the published MAC-error
-    model) or ``digital`` (exact)."""
+    :func:`photonic_dfa.training.feedback.chip_config`), ``gaussian`` (the authors' MAC-error
+    model, :data:`~photonic_dfa.architecture.digital.AUTHORS_ERROR` by default) or
+    ``digital`` (exact)."""
     rng = np.random.default_rng([seed, 7])
     if kind == "digital":
         return DigitalCore()
     if kind == "gaussian":
-        return GaussianMACErrorCore(rng, mean=mean, std=std)
+        return GaussianErrorCore(rng, AuthorsErrorModel(mean, std))
     if kind == "chip":
         from .chip import chip_core
 

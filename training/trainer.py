@@ -29,11 +29,12 @@ from typing import Any
 
 import numpy as np
 
+from photonic_dfa.architecture.digital import AUTHORS_ERROR, MatVecCore
 from photonic_dfa.base.atomic import load_npz_checked, save_npz_checked, write_json
 from photonic_dfa.base.validation import check_int, check_scalar
 
 from .datasets import MNIST
-from .feedback import FEEDBACKS, Feedback, FeedbackCore, make_feedback
+from .feedback import FEEDBACKS, Feedback, make_feedback
 from .mlp import INITS, MLP, SGD, Workspace, forward, softmax_xent
 
 __all__ = ["TrainConfig", "PRESETS", "preset", "Trainer", "TrainingDivergedError",
@@ -64,8 +65,8 @@ class TrainConfig:
     train_subset: int | None = None  # a random subset of this many training images
     init: str = "torch"  # torch.nn.Linear's default, as the authors (he, glorot available)
     normalize: bool = True  # (x - 0.1307) / 0.3081, as the authors
-    error_mean: float = 0.03  # gaussian mode, in units of max|e|
-    error_std: float = 0.618
+    error_mean: float = AUTHORS_ERROR.mean  # gaussian mode, in units of max|e|
+    error_std: float = AUTHORS_ERROR.std
     chip: Mapping[str, Any] = field(default_factory=dict)  # photonic mode, for the core
     checkpoint_seconds: float = 60.0  # wall-clock interval between checkpoints (0: off)
     checkpoint_every: int = 0  # also every this many batches (0: off)
@@ -135,7 +136,7 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, data: MNIST, out_dir: str | Path | None = None, *,
                  progress: bool = True, on_batch: Callable[[int, int], None] | None = None,
-                 core: FeedbackCore | None = None, echo: Callable[[str], None] | None = print
+                 core: MatVecCore | None = None, echo: Callable[[str], None] | None = print
                  ) -> None:
         self.config = config
         self.out_dir = None if out_dir is None else Path(out_dir)
@@ -423,7 +424,7 @@ def _progress(enabled: bool, total: int, initial: int, desc: str) -> Any:
 
 def train_mnist(config: TrainConfig, data: MNIST, out_dir: str | Path | None = None, *,
                 resume: bool = False, progress: bool = True,
-                core: FeedbackCore | None = None, echo: Callable[[str], None] | None = print
+                core: MatVecCore | None = None, echo: Callable[[str], None] | None = print
                 ) -> dict[str, Any]:
     """Convenience: build a :class:`Trainer` and run it; returns the summary."""
     return Trainer(config, data, out_dir, progress=progress, core=core, echo=echo).run(resume)

@@ -296,7 +296,7 @@ def cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.nd
 # ----------------------------------------------------------------------------- model
 
 
-class Feedback(Protocol):
+class DFAProjection(Protocol):
     """What :meth:`Transformer.loss_and_grads` needs from a DFA feedback path."""
 
     points: str  # "macro" (one injection point per block) or "micro" (two)
@@ -361,7 +361,8 @@ class Transformer:
         return cross_entropy(logits.reshape(-1, logits.shape[-1]), np.asarray(targets))[0]
 
     def loss_and_grads(self, idx: np.ndarray, targets: np.ndarray,
-                       feedback: Feedback | None = None) -> tuple[float, dict[str, np.ndarray]]:
+                       feedback: DFAProjection | None = None
+                       ) -> tuple[float, dict[str, np.ndarray]]:
         """Mean cross-entropy and gradients: backprop (``feedback=None``) or DFA (module doc)."""
         idx = self._check_idx(idx)
         p, cfg = self.params, self.config

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from photonic_dfa.architecture.digital import AUTHORS_ERROR
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -32,8 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="--core chip: chip configuration file (default: the documented chip)")
     p.add_argument("--design-chip", action="store_true",
                    help="--core chip: the design chip instead of a fabricated, calibrated one")
-    p.add_argument("--mac-error-mean", type=float, default=0.03)
-    p.add_argument("--mac-error-std", type=float, default=0.618)
+    p.add_argument("--mac-error-mean", type=float, default=AUTHORS_ERROR.mean)
+    p.add_argument("--mac-error-std", type=float, default=AUTHORS_ERROR.std)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 

@@ -25,30 +25,19 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from photonic_dfa.architecture.config import ChipConfig
-    from photonic_dfa.architecture.mac_error import (
-        AUTHORS_MEAN,
-        AUTHORS_STD,
-        measure_mac_error,
-        plot_mac_error,
-    )
+    from photonic_dfa.architecture.digital import AUTHORS_ERROR
+    from photonic_dfa.architecture.mac_error import measure_mac_error, plot_mac_error
     from photonic_dfa.base.atomic import write_json
 
     if args.calibrated:
-        from photonic_dfa.architecture.fabricated import (
-            FabricatedChip,
-            evaluation_truth,
-            load_chip_toml,
-        )
-        from photonic_dfa.calibration.pipeline import calibrate_for_core
+        from photonic_dfa.architecture.fabricated import load_chip_toml
+        from photonic_dfa.calibration.calibrated_core import calibrated_core
 
         cfg, spec = load_chip_toml(args.chip) if args.chip else (ChipConfig(), None)
-        chip = FabricatedChip.from_config(cfg, seed=args.fab_seed, spec=spec)
-        result, hook = calibrate_for_core(chip)
-        core = evaluation_truth(chip).core(weight_limit=result.symmetric_weight_range)
-        print(f"calibrated fabricated chip (seed {args.fab_seed}): "
-              f"{result.total_measurements} readings, {len(result.flagged)} faulty rings")
+        core = calibrated_core(cfg, args.fab_seed, spec)
+        print(f"fabricated chip (seed {args.fab_seed}): {core.describe()}")
         res = measure_mac_error(cfg, samples=args.samples, width=args.width, seed=args.seed,
-                                core=core, heater_powers=hook)
+                                core=core)
     else:
         cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
         res = measure_mac_error(cfg, samples=args.samples, width=args.width, seed=args.seed)
@@ -56,11 +45,12 @@ def run(args: argparse.Namespace) -> int:
     png = plot_mac_error(res, out / "mac_error.png")
     s = res.summary()
     write_json(out / "mac_error.json", s)
+    m, sd, fs = AUTHORS_ERROR.mean, AUTHORS_ERROR.std, res.full_scale
     rows = [
-        ("mean / max|e|", f"{res.mean:+.4f}", f"{AUTHORS_MEAN:+.4f}"),
-        ("std / max|e|", f"{res.std:.4f}", f"{AUTHORS_STD:.4f}"),
-        ("mean / full scale", f"{res.mean_relative:+.2e}", f"{AUTHORS_MEAN / res.full_scale:+.2e}"),
-        ("std / full scale", f"{res.std_relative:.2e}", f"{AUTHORS_STD / res.full_scale:.2e}"),
+        ("mean / max|e|", f"{res.mean:+.4f}", f"{m:+.4f}"),
+        ("std / max|e|", f"{res.std:.4f}", f"{sd:.4f}"),
+        ("mean / full scale", f"{res.mean_relative:+.2e}", f"{m / fs:+.2e}"),
+        ("std / full scale", f"{res.std_relative:.2e}", f"{sd / fs:.2e}"),
         ("effective bits", f"{res.enob:.2f}", f"{res.authors_enob:.2f}"),
     ]
     print(f"MAC error of B ({res.width}x10) e over {res.samples} DFA errors "

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from photonic_dfa.base.units import length
+from photonic_dfa.devices.microring import AddDropRing
 
 _MAX_POINTS = 2_000_000
 
@@ -25,8 +26,9 @@ def register(subparsers: Any) -> None:
                     "write a PNG of its through/drop spectra in dB and linear; with "
                     "--heater-power the heated spectrum is drawn beside the cold one.",
     )
-    p.add_argument("--radius", type=length, default=10e-6, metavar="LENGTH",
-                   help="ring radius (default 10um)")
+    p.add_argument("--radius", type=length, default=AddDropRing.radius, metavar="LENGTH",
+                   help=f"ring radius (default {AddDropRing.radius * 1e6:g}um, the default "
+                   "chip's ring)")
     p.add_argument("--r1", type=float, default=0.98,
                    help="field self-coupling of the input (through) bus coupler, in (0, 1]")
     p.add_argument("--r2", type=float, default=0.98,

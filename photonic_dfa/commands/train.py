@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from photonic_dfa.architecture.digital import AUTHORS_ERROR
+
 FEEDBACK_CHOICES = ("backprop", "dfa", "gaussian", "photonic")
 PRESET_CHOICES = ("quick", "full")
 
@@ -61,9 +63,9 @@ def register(subparsers: Any) -> None:
                    help="train on a random N of the 60k images (0: all)")
     p.add_argument("--init", choices=("he", "glorot", "torch"))
     p.add_argument("--error-mean", type=float, help="gaussian mode: MAC error mean in units of "
-                   "max|e| (default 0.03)")
+                   f"max|e| (default {AUTHORS_ERROR.mean})")
     p.add_argument("--error-std", type=float, help="gaussian mode: MAC error std in units of "
-                   "max|e| (default 0.618)")
+                   f"max|e| (default {AUTHORS_ERROR.std})")
     add_chip_arguments(p)
     p.add_argument("--data-dir", type=Path,
                    help="data directory (default $PHOTONIC_DFA_DATA or the user cache dir)")

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from photonic_dfa.architecture.digital import AUTHORS_ERROR
 from photonic_dfa.base.tasks import run_tasks
 from photonic_dfa.base.validation import check_int, check_scalar
 from photonic_dfa.training.corpus import SHAKESPEARE_SHA256, CharCorpus, load_corpus
@@ -70,8 +71,8 @@ class ScalingGrid:
     #: feedback core of the "photonic" method: the simulated chip (fabricated from the run's
     #: seed and calibrated) or the published Gaussian MAC-error model
     photonic_core: str = "chip"
-    mac_error_mean: float = 0.03
-    mac_error_std: float = 0.618
+    mac_error_mean: float = AUTHORS_ERROR.mean
+    mac_error_std: float = AUTHORS_ERROR.std
 
     def __post_init__(self) -> None:
         if not self.sizes or not self.token_budgets or not self.methods:

@@ -109,19 +109,16 @@ def _calibrated_figures(cfg: Any, options: Mapping[str, Any]) -> dict[str, Any]:
     weights over its measured symmetric range with the calibration's lookup, and score the
     chip's true weights (evaluation only) against the targets: effective bits
     ``log2(2 w_lim / (e_rms sqrt 12))`` over the working rings."""
-    try:
-        from photonic_dfa.calibration.metrics import weight_error_figures
-        from photonic_dfa.calibration.pipeline import calibrate
-    except ImportError as exc:
-        return {"source": f"design (calibration unavailable: {exc})"}
-    from photonic_dfa.architecture.fabricated import FabricatedChip, evaluation_truth
+    from photonic_dfa.architecture.fabricated import evaluation_truth
+    from photonic_dfa.calibration.calibrated_core import calibrated_core
+    from photonic_dfa.calibration.metrics import weight_error_figures
 
     small = cfg.updated(**{"core.n_outputs": options["cal_banks"]})
     try:
-        chip = FabricatedChip.from_config(small, seed=options["seed"])
-        result = calibrate(chip)
+        cc = calibrated_core(small, options["seed"], allow_flagged=True)
     except ValueError as exc:
         return {"source": f"design (fabricated chip not calibrated: {exc})"}
+    chip, result = cc.chip, cc.result
     s = result.symmetric_weight_range
     lim = s * cfg.bank.weight_margin
     ok = result.working
@@ -135,28 +132,7 @@ def _calibrated_figures(cfg: Any, options: Mapping[str, Any]) -> dict[str, Any]:
     powers = result.heater_powers_for(targets, allow_flagged=True)
     realised = evaluation_truth(chip).weights(powers)
     fig = weight_error_figures(realised, targets, 2.0 * lim, mask=ok)
-    return {**out, "bits": fig["bits"], "source": "calibrated", "chip": chip,
-            "result": result}
-
-
-class _CalibratedCore:
-    """The fabricated chip's core, programmed through its calibration (as on the bench)."""
-
-    def __init__(self, chip: Any, result: Any) -> None:
-        from photonic_dfa.architecture.fabricated import evaluation_truth
-
-        self.result = result
-        self.core = evaluation_truth(chip).core(weight_limit=result.symmetric_weight_range)
-
-    def program(self, matrix: np.ndarray) -> None:
-        with warnings.catch_warnings():
-            # ProgramInfo counts clipped targets; the training result shows their effect
-            warnings.simplefilter("ignore", RuntimeWarning)
-            self.result.program(self.core, matrix, allow_flagged=True)
-
-    def matvec(self, x: np.ndarray, gate: np.ndarray | None = None, rng: Any = None
-               ) -> np.ndarray:
-        return self.core.matvec(x, gate=gate, rng=rng)
+    return {**out, "bits": fig["bits"], "source": "calibrated", "core": cc}
 
 
 def _mnist_accuracy(cfg: Any, options: Mapping[str, Any], cal: Mapping[str, Any]) -> float:
@@ -177,9 +153,11 @@ def _mnist_accuracy(cfg: Any, options: Mapping[str, Any], cal: Mapping[str, Any]
                      epochs=options["mnist_epochs"],
                      train_subset=min(options["mnist_subset"], len(data.y_train)),
                      seed=options["seed"], checkpoint_seconds=0.0)
-    core = (_CalibratedCore(cal["chip"], cal["result"]) if "result" in cal
-            else PhotonicMVM(cfg))
-    summary = train_mnist(tc, data, None, progress=False, core=core, echo=None)
+    core = cal["core"] if "core" in cal else PhotonicMVM(cfg)
+    with warnings.catch_warnings():
+        # ProgramInfo counts clipped targets; the accuracy shows their effect
+        warnings.simplefilter("ignore", RuntimeWarning)
+        summary = train_mnist(tc, data, None, progress=False, core=core, echo=None)
     return float(summary["test_acc"])
 
 
@@ -230,8 +208,8 @@ def _evaluate(params: Mapping[str, Any], options: Mapping[str, Any], notes: list
     if options["performance"]:
         out.update(_performance_figures(cfg, out["weight_range"], notes))
     if options["mnist_epochs"]:
-        chip = "calibrated" if "result" in cal else "design"
-        usable = cal.get("weight_range_calibrated") if "result" in cal else out["weight_range"]
+        chip = "calibrated" if "core" in cal else "design"
+        usable = cal.get("weight_range_calibrated") if "core" in cal else out["weight_range"]
         if usable:
             out["mnist_test_acc"] = _mnist_accuracy(cfg, options, cal)
             out["mnist_chip"] = chip

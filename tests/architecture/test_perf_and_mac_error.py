@@ -7,8 +7,8 @@ import pytest
 
 from photonic_dfa.architecture.chip import build_bank
 from photonic_dfa.architecture.config import ChipConfig
+from photonic_dfa.architecture.digital import AUTHORS_ERROR
 from photonic_dfa.architecture.mac_error import (
-    AUTHORS_STD,
     dfa_errors,
     measure_mac_error,
     plot_mac_error,
@@ -44,7 +44,7 @@ def test_mac_error_ideal_and_default(tmp_path):
     ideal = measure_mac_error(ChipConfig.ideal().updated(**SMALL), samples=64, width=12)
     assert ideal.std < 1e-12 and ideal.enob > 30
     real = measure_mac_error(ChipConfig().updated(**SMALL), samples=64, width=12)
-    assert 1e-3 < real.std < AUTHORS_STD and real.enob > real.authors_enob
+    assert 1e-3 < real.std < AUTHORS_ERROR.std and real.enob > real.authors_enob
     assert real.summary()["std_relative_to_full_scale"] == pytest.approx(
         real.std / real.full_scale)
     png = plot_mac_error(real, tmp_path / "m.png")

@@ -17,19 +17,21 @@ from photonic_dfa.devices.thermal import Heater, ThermalCrosstalk
 
 GRID = ChannelGrid(8, 100e9, 1550e-9)
 LAM = GRID.wavelengths
+#: the bounds below are for this ring (FSR 9 nm), fixed so they do not move with the default
+RING = AddDropRing(radius=10e-6)
 SOLVERS = ("fast", "exact")
 
 
 @pytest.fixture(scope="module")
 def bank() -> WeightBank:
     """Design bank with the default thermal crosstalk (auto bias)."""
-    return WeightBank.design(GRID)
+    return WeightBank.design(GRID, ring=RING)
 
 
 @pytest.fixture(scope="module")
 def cold() -> WeightBank:
     """Design bank without thermal crosstalk (no bias)."""
-    return WeightBank.design(GRID, crosstalk=False)
+    return WeightBank.design(GRID, ring=RING, crosstalk=False)
 
 
 def _targets(bank: WeightBank, solver: str, m: int, seed: int) -> np.ndarray:
@@ -62,7 +64,7 @@ def test_auto_bias_is_the_smallest_that_keeps_the_branch_box_feasible(bank):
     assert -1e-15 <= pmin < 1e-6 * pmax
     # the same bank without bias cannot reach every corner of its branch box with heating
     # alone, so its branch starts are raised and it loses the top of its range
-    unbiased = WeightBank.design(GRID, bias=0.0)
+    unbiased = WeightBank.design(GRID, ring=RING, bias=0.0)
     assert unbiased._box_power_extremes(capped=False)[0] < -1e-6
     assert np.all(unbiased.branch_temperatures[0] > unbiased._branch()[0] + 0.1)
     assert np.all(unbiased.reachable_weights("fast")[1]
@@ -91,8 +93,10 @@ def test_temperatures_apply_crosstalk_and_ambient(bank):
                                rtol=1e-12, atol=1e-15)
 
 
-def test_ring_beyond_its_branch_uses_the_next_reachable_resonance(cold):
+def test_ring_beyond_its_branch_uses_the_next_reachable_resonance():
     """A fabricated ring already red of its branch end must be heated to the next order."""
+    # a 10 um ring: its next order (FSR 9 nm) is within the 150 K the heater may reach
+    cold = WeightBank.design(GRID, ring=RING, crosstalk=False)
     shifted = cold.rings[0].tuned_to(float(LAM[0] + 0.6e-9))
     fab = dataclasses.replace(cold, rings=(shifted,) + cold.rings[1:])
     lo, _ = fab.branch_temperatures
@@ -162,10 +166,10 @@ def test_drift_beyond_the_bias_truncates_the_top_of_the_range(cold):
 
 def test_fsr_aliasing_warns():
     with pytest.warns(UserWarning, match="FSR"):
-        WeightBank.design(ChannelGrid(16, 100e9, 1550e-9), crosstalk=False)
+        WeightBank.design(ChannelGrid(16, 100e9, 1550e-9), ring=RING, crosstalk=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        WeightBank.design(GRID, crosstalk=False)
+        WeightBank.design(GRID, ring=RING, crosstalk=False)
 
 
 # ------------------------------------------------------------------ optics
@@ -346,15 +350,15 @@ def test_constructor_validation(cold):
 
 def test_design_validation():
     with pytest.raises(ValueError, match="ring_pitch must be in"):
-        WeightBank.design(GRID, ring_pitch=15e-6)
+        WeightBank.design(GRID, ring=RING, ring_pitch=15e-6)
     with pytest.raises(ValueError, match="crosstalk must be in"):
-        WeightBank.design(GRID, crosstalk=1.5)
+        WeightBank.design(GRID, ring=RING, crosstalk=1.5)
     with pytest.raises(ValueError, match="bias must be 'auto'"):
-        WeightBank.design(GRID, bias="blue")
+        WeightBank.design(GRID, ring=RING, bias="blue")
     with pytest.raises(ValueError, match="max_power"):
-        WeightBank.design(GRID, heater=Heater(max_power=1e-4))
+        WeightBank.design(GRID, ring=RING, heater=Heater(max_power=1e-4))
     with pytest.raises(ValueError, match="channel_wavelengths must"):
         WeightBank.design([1.55e-6, np.inf])
-    b = WeightBank.design(GRID, crosstalk=0.1, ring_pitch=30e-6, bus_length=0.0)
+    b = WeightBank.design(GRID, ring=RING, crosstalk=0.1, ring_pitch=30e-6, bus_length=0.0)
     k = b.thermal_matrix
     assert k[0, 1] / k[0, 0] == pytest.approx(0.1) and b.bus_length == 0.0

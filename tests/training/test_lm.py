@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from photonic_dfa.architecture.digital import AuthorsErrorModel, DigitalCore, GaussianErrorCore
 from photonic_dfa.base.atomic import CorruptFileError
 from photonic_dfa.training.adamw import AdamW, AdamWConfig
 from photonic_dfa.training.corpus import CharCorpus
@@ -15,7 +16,7 @@ from photonic_dfa.training.lm import (
     lr_at,
     train_lm,
 )
-from photonic_dfa.training.lm_feedback import DFAFeedback, DigitalCore, GaussianMACErrorCore
+from photonic_dfa.training.lm_feedback import DFAFeedback
 from photonic_dfa.training.transformer import Transformer, TransformerConfig, generate
 
 TEXT = "the cat sat on the mat. the dog sat on the log. " * 60
@@ -98,14 +99,14 @@ def test_dfa_feedback_shapes_and_scale():
 def test_gaussian_core_statistics():
     rng = np.random.default_rng(0)
     b = rng.uniform(-2, 2, size=(64, 10))
-    core = GaussianMACErrorCore(np.random.default_rng(1), mean=0.03, std=0.618)
+    core = GaussianErrorCore(np.random.default_rng(1))
     core.program(b)
     x = rng.normal(size=(4000, 10))
     err = core.matvec(x) - x @ b.T
     scale = np.abs(x).max(axis=1, keepdims=True) * np.abs(b).max()
     z = err / scale  # error in full-scale units
     assert abs(z.mean() - 0.03) < 0.01 and abs(z.std() - 0.618) < 0.01
-    exact = GaussianMACErrorCore(np.random.default_rng(1), mean=0.0, std=0.0)
+    exact = GaussianErrorCore(np.random.default_rng(1), AuthorsErrorModel(0.0, 0.0))
     exact.program(b)
     np.testing.assert_allclose(exact.matvec(x), x @ b.T, rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="program"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from photonic_dfa.training.chip import CalibratedCore
+from photonic_dfa.calibration.calibrated_core import CalibratedCore
 from photonic_dfa.training.lm_feedback import DFAFeedback, PhotonicCore, make_core
 
 

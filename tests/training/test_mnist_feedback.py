@@ -7,12 +7,12 @@ import sys
 import numpy as np
 import pytest
 
+from photonic_dfa.architecture.digital import AuthorsErrorModel, DigitalCore
 from photonic_dfa.training import feedback as fbm
 from photonic_dfa.training.feedback import (
     DFA,
     Backprop,
     ChipFeedback,
-    DigitalCore,
     GaussianDFA,
     PhotonicUnavailableError,
     make_feedback,
@@ -60,7 +60,8 @@ def test_gaussian_without_error_is_dfa_and_is_reproducible() -> None:
     mats = random_feedback_matrices(10, mlp.hidden_sizes, rng)
     DFA(mats).hidden_deltas(mlp, ws, 12)
     dfa = ws.delta.copy()
-    GaussianDFA(mats, np.random.default_rng(5), mean=0.0, std=0.0).hidden_deltas(mlp, ws, 12)
+    exact = GaussianDFA(mats, np.random.default_rng(5), AuthorsErrorModel(0.0, 0.0))
+    exact.hidden_deltas(mlp, ws, 12)
     np.testing.assert_array_equal(ws.delta, dfa)
     runs = []
     for _ in range(2):
@@ -204,7 +205,7 @@ def test_photonic_feedback_on_the_ideal_simulated_chip_is_dfa() -> None:
         noisy.hidden_deltas(mlp, ws, 12)
         assert not np.allclose(ws.delta, dfa, rtol=1e-4, atol=1e-7)
         assert _cos(ws.delta, dfa) > 0.5  # noisy, but the same direction
-    from photonic_dfa.training.chip import CalibratedCore
+    from photonic_dfa.calibration.calibrated_core import CalibratedCore
 
     assert isinstance(noisy.core, CalibratedCore)
     assert noisy.core.result.total_measurements > 0

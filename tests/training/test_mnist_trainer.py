@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from photonic_dfa.architecture.digital import DigitalCore
 from photonic_dfa.base.atomic import CorruptFileError
 from photonic_dfa.training.datasets import synthetic_mnist
-from photonic_dfa.training.feedback import DigitalCore
 from photonic_dfa.training.trainer import (
     PRESETS,
     TrainConfig,
