@@ -14,9 +14,9 @@ The add-drop formulas (Bogaerts et al., Laser Photonics Rev. 6, 47 (2012)) are e
 - through ``((r2 a - r1)^2 + 4 x S) / ((1 - x)^2 + 4 x S)``
 - drop ``(1 - r1^2)(1 - r2^2) a / ((1 - x)^2 + 4 x S)``
 
-These equal the ``cos phi`` forms of DESIGN.md exactly; written this way a critically coupled
-ring's through port reaches its true (tiny) minimum instead of a rounding floor of
-``~eps / (1 - x)^2``. An all-pass ring is the add-drop ring with ``r2 = 1``.
+These equal the ``cos phi`` forms (``docs/physics.md``) exactly; written this way a
+critically coupled ring's through port reaches its true (tiny) minimum instead of a rounding
+floor of ``~eps / (1 - x)^2``. An all-pass ring is the add-drop ring with ``r2 = 1``.
 """
 
 from __future__ import annotations

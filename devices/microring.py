@@ -12,7 +12,7 @@ All-pass (self-coupling ``r``), through field ``t = (r - a e^{i phi}) / (1 - r a
 Add-drop (``r1`` input side, ``r2`` drop side):
 ``t = (r1 - r2 a e^{i phi}) / (1 - r1 r2 a e^{i phi})``,
 ``d = -k1 k2 sqrt(a) e^{i phi/2} / (1 - r1 r2 a e^{i phi})`` with ``k = sqrt(1 - r^2)``.
-Their squared magnitudes are the power formulas of DESIGN.md.
+Their squared magnitudes are the power formulas of ``docs/physics.md``.
 
 Every response broadcasts over ``wavelength``, ``delta_t`` (temperature offset, K) and
 ``phase`` (extra round-trip phase, rad) with numpy rules. The power responses run in a fused

@@ -126,7 +126,7 @@ def test_add_drop_fields_squared_are_powers(ring, dt):
 
 
 def test_power_formulas_of_the_design_document():
-    """The kernels against the DESIGN.md formulas written out with numpy's cos."""
+    """The kernels against the ``cos phi`` formulas of docs/physics.md, with numpy's cos."""
     ring = AddDropRing(r1=0.95, r2=0.97, loss_db_per_cm=3.0, coupler_length=2e-6)
     wl = _span(ring, 2001)
     c = np.cos(ring.phase(wl))
