@@ -37,7 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        out = getattr(args, "out", None)
+        if out is None:
+            return int(args.func(args) or 0)
+        # one writer per output directory; stale temporary files of a killed run go
+        from .base.lock import output_lock
+
+        with output_lock(out, f"photonic-dfa {args.command}"):
+            return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError) as exc:
         print(f"photonic-dfa {args.command}: error: {exc}", file=sys.stderr)
         return 2

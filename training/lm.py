@@ -30,6 +30,7 @@ import numpy as np
 
 from photonic_dfa.architecture.digital import MatVecCore
 from photonic_dfa.base.atomic import load_npz_checked, save_npz_checked, write_json
+from photonic_dfa.base.lock import output_lock
 from photonic_dfa.base.validation import check_int, check_scalar
 
 from .adamw import AdamW, AdamWConfig
@@ -160,8 +161,18 @@ def train_lm(
     ``method="photonic"`` is macro DFA whose feedback product runs on ``core`` (required).
     ``eval_steps`` (numbers of completed steps) overrides ``eval_interval``; the last step
     is always evaluated on ``final_eval_batches`` batches. With ``out_dir``, ``metrics.json``
-    is rewritten at each evaluation and ``checkpoint.npz`` saved at the end.
+    is rewritten at each evaluation and ``checkpoint.npz`` saved at the end; the directory
+    is locked for the run (a second writer is refused).
     """
+    if out_dir is None:
+        return _train_lm(corpus, cfg, None, core, eval_steps, log)
+    with output_lock(out_dir, f"Transformer training ({cfg.method})"):
+        return _train_lm(corpus, cfg, out_dir, core, eval_steps, log)
+
+
+def _train_lm(corpus: CharCorpus, cfg: LMConfig, out_dir: str | os.PathLike | None,
+              core: MatVecCore | None, eval_steps: Sequence[int] | None,
+              log: Callable[[str], None] | None) -> dict[str, Any]:
     if cfg.method == "photonic" and core is None:
         raise ValueError("method 'photonic' needs a core with program(B) and matvec(X)")
     seeds = np.random.SeedSequence(cfg.seed).spawn(4)

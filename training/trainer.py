@@ -31,6 +31,7 @@ import numpy as np
 
 from photonic_dfa.architecture.digital import AUTHORS_ERROR, MatVecCore
 from photonic_dfa.base.atomic import load_npz_checked, save_npz_checked, write_json
+from photonic_dfa.base.lock import output_lock
 from photonic_dfa.base.validation import check_int, check_scalar
 
 from .datasets import MNIST
@@ -263,7 +264,14 @@ class Trainer:
         self._stop = True
 
     def run(self, resume: bool = False) -> dict[str, Any]:
-        """Train to ``config.epochs``; returns the summary (also in ``log.json``)."""
+        """Train to ``config.epochs``; returns the summary (also in ``log.json``). The output
+        directory is locked for the run: a second writer is refused."""
+        if self.out_dir is None:
+            return self._run(resume)
+        with output_lock(self.out_dir, f"MNIST training ({self.config.feedback})"):
+            return self._run(resume)
+
+    def _run(self, resume: bool) -> dict[str, Any]:
         ckpt = self._path("checkpoint.npz")
         if resume:
             if ckpt is not None and ckpt.is_file():

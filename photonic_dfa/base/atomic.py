@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 __all__ = [
     "sha256_file",
     "atomic_write",
+    "remove_stale_temporaries",
     "write_json",
     "save_npz_checked",
     "load_npz_checked",
@@ -36,12 +38,32 @@ class CorruptFileError(ValueError):
     """A file exists but is truncated, corrupt or of the wrong version."""
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:
-    """Call ``write(fh)`` on a temporary file beside ``path``, fsync, then rename onto ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _umask() -> int:
+    """The process umask, read without changing it (``os.umask`` would, for every thread)."""
     try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:
+    """Call ``write(fh)`` on a temporary file beside ``path``, fsync, then rename onto ``path``.
+
+    The temporary file is named ``.<name>.<pid>-<random>.tmp`` so that one left by a killed
+    process is recognised (:func:`remove_stale_temporaries`); the result gets the usual
+    permissions (``0666`` less the umask), not the temporary file's private ``0600``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory, expected a file path")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp",
+                               dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
@@ -51,6 +73,34 @@ def atomic_write(path: str | os.PathLike, write: Callable[[io.BufferedWriter], N
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_TEMPORARY = re.compile(r"^\..+\.(\d+)-[^.]+\.tmp$")
+
+
+def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files :func:`atomic_write` left in ``directory`` (and below) when
+    its process was killed mid-write: those whose writer's PID is no longer running."""
+    removed = []
+    root = Path(directory)
+    if not root.is_dir():
+        return removed
+    for tmp in root.rglob(".*.tmp"):
+        m = _TEMPORARY.match(tmp.name)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:

@@ -30,6 +30,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from pathlib import Path
 from typing import Any
 
+from .scheduler import SchedulerError, check_scheduler
 from .version import __version__
 
 __all__ = [
@@ -138,10 +139,37 @@ def _write_cached(path: Path, key: str, fn_name: str, params: Any, code_version:
     write_json(path, record)
 
 
-def _limit_threads(threads: int) -> None:
-    """Worker initializer: cap BLAS/OpenMP/numba threads before numpy is imported."""
+def _worker_start(threads: int, parent: int) -> None:
+    """Worker initializer: cap BLAS/OpenMP/numba threads before numpy is imported, and die
+    with the parent (a killed sweep must not leave its workers running)."""
     for var in _THREAD_VARS:
         os.environ[var] = str(threads)
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int, interval: float = 0.5) -> None:
+    """End this process when ``parent`` dies, even by SIGKILL: the kernel's parent-death
+    signal where Linux offers it, and a watch thread everywhere (the signal follows the
+    thread that forked, not the process)."""
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _cpu_count() -> int:
@@ -152,18 +180,22 @@ def _cpu_count() -> int:
 
 
 @contextlib.contextmanager
-def _executor(executor: Executor | None, scheduler: str | None,
-              max_workers: int | None) -> Iterator[tuple[Executor, Callable[[], None]]]:
+def _executor(executor: Executor | None, scheduler: str | None, max_workers: int | None,
+              connect_timeout: float = 10.0
+              ) -> Iterator[tuple[Executor, Callable[[], None]]]:
     """Yield ``(executor, abort)``; ``abort()`` stops a pool this function owns, at once."""
     if executor is not None:
         yield executor, lambda: None
         return
     if scheduler is not None:
-        if "://" not in scheduler:
-            raise ValueError(f"scheduler must be an address tcp://HOST:PORT, got {scheduler!r}")
+        check_scheduler(scheduler, timeout=min(5.0, connect_timeout))
         from distributed import Client
 
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=connect_timeout)
+        except (OSError, TimeoutError) as exc:
+            raise SchedulerError(f"scheduler {scheduler}: {type(exc).__name__}: {exc}"
+                                 ) from None
         try:
             yield client.get_executor(), lambda: None
         finally:
@@ -174,7 +206,7 @@ def _executor(executor: Executor | None, scheduler: str | None,
         raise ValueError(f"max_workers must be an integer in [1, inf), got {max_workers!r}")
     threads = max(1, _cpu_count() // workers)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_limit_threads, initargs=(threads,))
+                               initializer=_worker_start, initargs=(threads, os.getpid()))
 
     def abort() -> None:
         pool.shutdown(wait=False, cancel_futures=True)

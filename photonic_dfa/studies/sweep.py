@@ -64,6 +64,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from photonic_dfa.base.lock import output_lock
+
 from .sweep_configs import point_config
 from .sweep_figures import evaluate_point
 from .sweep_grid import SweepGrid, _number, load_grid, parse_axis
@@ -94,14 +96,20 @@ def run_sweep(grid: SweepGrid, out_dir: str | os.PathLike, *, scheduler: str | N
               workers: int | None = None, executor: Any = None, progress: bool = True
               ) -> SweepResult:
     """Validate the whole grid, evaluate every point through
-    :func:`~photonic_dfa.base.tasks.run_tasks`
-    (cache in ``out_dir/cache``: a killed sweep resumes), write ``sweep.csv`` and ``sweep.json``
-    (atomically) in ``out_dir``."""
+    :func:`~photonic_dfa.base.tasks.run_tasks` (cache in ``out_dir/cache``: a killed sweep
+    resumes), write ``sweep.csv`` and ``sweep.json`` (atomically) in ``out_dir``, which is
+    locked for the run (a second writer is refused)."""
+    problems = grid.validate()  # before anything is written
+    with output_lock(out_dir, "sweep"):
+        return _run_sweep(grid, Path(out_dir), problems, scheduler, workers, executor,
+                          progress)
+
+
+def _run_sweep(grid: SweepGrid, out: Path, problems: list[str | None], scheduler: str | None,
+               workers: int | None, executor: Any, progress: bool) -> SweepResult:
     from photonic_dfa.base.atomic import write_json
     from photonic_dfa.base.tasks import cache_path, run_tasks, task_key
 
-    problems = grid.validate()
-    out = Path(out_dir)
     cache = out / "cache"
     tasks = grid.tasks()
     keys = {task_key(evaluate_point, t) for t in tasks}
