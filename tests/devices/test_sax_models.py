@@ -250,6 +250,7 @@ def test_model_settings_refuse_other_objects():
         waveguide_settings(RingModulator(), 1e-6)
 
 
+@pytest.mark.slow  # the first sax import of the session takes seconds
 @pytest.mark.skipif(not HAS_SAX, reason="sax not installed")
 def test_a_users_netlist_runs_in_sax_circuit():
     """waveguide -> all-pass ring -> MZM -> add-drop ring (in -> drop), in a user's netlist:
