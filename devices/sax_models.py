@@ -17,6 +17,8 @@ Ports: rings ``in``, ``through`` (and ``drop``, ``add``); two-ports ``in0``, ``o
 Accuracy needs JAX's 64-bit mode: a round-trip phase of hundreds of cycles keeps ~1e-5 of
 a cycle in float32. :func:`x64` enables it for a ``with`` block only (thread-local, restored
 on exit, exceptions included); the models themselves never change JAX's configuration.
+Convert results with ``numpy.asarray`` inside the block: JAX arithmetic on them after it
+runs in float32.
 
 Validation: parameters and ``wl`` that are concrete (Python or numpy numbers, concrete JAX
 arrays) are checked, and a non-finite or out-of-range value raises ``ValueError`` naming it.
