@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .sax_models import MICRON, add_drop_netlist, enable_x64, simphony_models, waveguide_settings
+from photonic_dfa.devices.sax_models import import_restoring_jax_config, x64
+
+from .sax_models import MICRON, add_drop_netlist, simphony_models, waveguide_settings
 
 if TYPE_CHECKING:
     from .weight_bank import WeightBank
@@ -79,14 +81,14 @@ def simulate_bank_sax(bank: WeightBank, wavelengths: np.ndarray,
                       ) -> tuple[np.ndarray, np.ndarray]:
     """``(thru, drop)`` power spectra ``(W,)`` of ``bank`` from ``sax.circuit``.
 
-    Enables JAX 64-bit mode (process-wide): single precision would put ~1e-5 rad of error
-    on round-trip phases of hundreds of radians.
+    JAX runs in 64-bit mode for this call only: single precision would put ~1e-5 rad of
+    error on round-trip phases of hundreds of radians.
     """
-    enable_x64()
-    import sax
-
-    circuit, _ = sax.circuit(bank_netlist(bank, temperatures), models=bank_models())
-    s = circuit(wl=np.asarray(wavelengths, dtype=float) / MICRON)
-    thru = np.abs(np.asarray(s["in", "through"])) ** 2
-    drop = np.abs(np.asarray(s["in", "drop"])) ** 2
+    netlist, models = bank_netlist(bank, temperatures), bank_models()
+    sax = import_restoring_jax_config("sax")
+    with x64():
+        circuit, _ = sax.circuit(netlist, models=models)
+        s = circuit(wl=np.asarray(wavelengths, dtype=float) / MICRON)
+        thru = np.abs(np.asarray(s["in", "through"])) ** 2
+        drop = np.abs(np.asarray(s["in", "drop"])) ** 2
     return thru, drop

@@ -33,10 +33,11 @@ from numpy.typing import ArrayLike
 
 from photonic_dfa.base.validation import check_array, check_scalar
 from photonic_dfa.devices.microring import AddDropRing, AllPassRing
+from photonic_dfa.devices.sax_models import import_restoring_jax_config, x64
 
 __all__ = [
     "MICRON",
-    "enable_x64",
+    "x64",
     "simphony_models",
     "coupler_settings",
     "waveguide_settings",
@@ -54,18 +55,13 @@ MICRON = 1e-6
 RingKind = Literal["all_pass", "add_drop"]
 
 
-def enable_x64() -> None:
-    """Switch JAX to float64/complex128 (its default float32 cannot hold 1e-6 in power)."""
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-
-
 def simphony_models() -> dict[str, Callable[..., Any]]:
-    """The model table every netlist here refers to: ``coupler`` and ``waveguide``."""
-    enable_x64()
-    from simphony.libraries import ideal
+    """The model table every netlist here refers to: ``coupler`` and ``waveguide``.
 
+    Importing simphony imports sax, whose ``klujax`` switches JAX to 64-bit mode
+    process-wide; the switch is undone here (see :func:`x64` for a local one).
+    """
+    ideal = import_restoring_jax_config("simphony.libraries.ideal")
     return {"coupler": ideal.coupler, "waveguide": ideal.waveguide}
 
 
@@ -170,18 +166,19 @@ def ring_netlist(ring: AllPassRing | AddDropRing, delta_t: float = 0.0) -> dict[
 def ring_circuit(kind: RingKind, backend: str = "default") -> Callable[..., Any]:
     """A SAX circuit function for one ring topology, built once per ``(kind, backend)``.
 
-    Call it as ``circuit(wl=wavelengths_in_um, **ring_settings(ring))``; it returns an SDict
-    keyed by port pairs. It is pure JAX, so ``jax.jit`` and ``jax.vmap`` apply.
+    Call it as ``circuit(wl=wavelengths_in_um, **ring_settings(ring))``, inside ``with
+    x64():`` for double precision; it returns an SDict keyed by port pairs. It is pure JAX,
+    so ``jax.jit`` and ``jax.vmap`` apply.
     """
     if kind not in ("all_pass", "add_drop"):
         raise ValueError(f"kind must be 'all_pass' or 'add_drop', got {kind!r}")
-    enable_x64()
-    import sax
-
+    models = simphony_models()
+    sax = import_restoring_jax_config("sax")
     template = AllPassRing() if kind == "all_pass" else AddDropRing()
-    circuit, _ = sax.circuit(
-        _netlist(kind, ring_settings(template)), models=simphony_models(), backend=backend
-    )
+    with x64():
+        circuit, _ = sax.circuit(
+            _netlist(kind, ring_settings(template)), models=models, backend=backend
+        )
     return circuit
 
 
@@ -194,16 +191,16 @@ def simulate_ring_sax(
     """Complex field transmissions from ``in`` to each output port, via SAX and simphony.
 
     Returns ``{"through": t}`` (all-pass) or ``{"through": t, "drop": d}`` (add-drop), each of
-    the shape of ``wavelengths`` (m); powers are ``abs(t)**2``.
+    the shape of ``wavelengths`` (m); powers are ``abs(t)**2``. JAX runs in 64-bit mode for
+    this call only.
     """
     kind = _kind(ring)
     wl = check_array("wavelengths", wavelengths, 1e-7, 1e-4)
-    enable_x64()
-    import jax.numpy as jnp
-
-    outs = _jitted_ring(kind, backend)(jnp.asarray(wl.reshape(-1) / MICRON),
-                                       ring_settings(ring, delta_t))
-    return {p: np.asarray(v).reshape(wl.shape) for p, v in outs.items()}
+    settings = ring_settings(ring, delta_t)
+    run = _jitted_ring(kind, backend)
+    with x64():
+        outs = run(wl.reshape(-1) / MICRON, settings)
+        return {p: np.asarray(v).reshape(wl.shape) for p, v in outs.items()}
 
 
 @lru_cache(maxsize=8)

@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike
 
 from photonic_dfa.base.validation import check_broadcast
 
+from . import _optics as _o
 from . import _ring_kernels as _k
 from ._checks import array as _array
 from ._checks import scalar as _scalar
@@ -154,7 +155,7 @@ class _RingBase:
     @property
     def round_trip_amplitude(self) -> float:
         """``a = exp(-alpha L / 2)``: single-pass field amplitude transmission."""
-        return math.exp(-self.alpha * self.length / 2.0)
+        return _o.round_trip_amplitude(self.loss_db_per_cm, self.length, math)
 
     def effective_index(self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0) -> np.ndarray:
         """``n_eff(lambda, dT)`` with first-order dispersion and thermo-optic shift."""
@@ -166,10 +167,8 @@ class _RingBase:
 
     def _cycle_coefficients(self, delta_t: Any, phase: Any) -> tuple[Any, Any]:
         """``(p, q)`` with ``phi / (2 pi) = p / lambda + q`` (see :mod:`._ring_kernels`)."""
-        length = self.length
-        p = (self.n_g + self.dn_dT * delta_t) * length
-        q = phase / (2.0 * math.pi) - (self.n_g - self.n_eff) * length / self.wavelength0
-        return p, q
+        return _o.cycle_coefficients(self.length, self.n_eff, self.n_g, self.wavelength0,
+                                     self.dn_dT, delta_t, phase)
 
     def _cycles(self, wavelength: Any, delta_t: Any, phase: Any) -> np.ndarray:
         """Validated, broadcast round-trip phase in cycles ``phi / (2 pi)``."""
@@ -355,9 +354,8 @@ class AllPassRing(_RingBase):
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
     ) -> np.ndarray:
         """Complex through transmission ``(r - a e^{i phi}) / (1 - r a e^{i phi})``."""
-        e = np.exp(1j * self.phase(wavelength, delta_t, phase))
-        a, r = self.round_trip_amplitude, self.r
-        return (r - a * e) / (1.0 - r * a * e)
+        cycles = self._cycles(wavelength, delta_t, phase)
+        return _o.all_pass_field(cycles, self.round_trip_amplitude, self.r, np)
 
     def through(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
@@ -430,13 +428,9 @@ class AddDropRing(_RingBase):
     def _fields(
         self, wavelength: ArrayLike, delta_t: ArrayLike, phase: ArrayLike
     ) -> tuple[np.ndarray, np.ndarray]:
-        phi = self.phase(wavelength, delta_t, phase)
-        e = np.exp(1j * phi)
-        a, r1, r2 = self.round_trip_amplitude, self.r1, self.r2
-        den = 1.0 - r1 * r2 * a * e
-        k1k2 = math.sqrt((1.0 - r1 * r1) * (1.0 - r2 * r2))
-        thru = (r1 - r2 * a * e) / den
-        drop = -k1k2 * math.sqrt(a) * np.exp(0.5j * phi) / den
+        cycles = self._cycles(wavelength, delta_t, phase)
+        thru, drop, _ = _o.add_drop_fields(cycles, self.round_trip_amplitude, self.r1, self.r2,
+                                           np)
         return thru, drop
 
     def through_field(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _optics as _o
 from ._checks import array, integer, optional_scalar, scalar
 
 __all__ = ["MachZehnderModulator", "RingModulator"]
@@ -184,8 +185,8 @@ class MachZehnderModulator(_Encoder):
 
     def transmission(self, voltage: ArrayLike) -> np.ndarray:
         """``IL [eps + (1 - eps) cos^2(pi (V_bias + V) / (2 V_pi))]``."""
-        phi = self._phase(array("voltage", voltage))
-        return self._il * (self._eps + (1.0 - self._eps) * np.cos(0.5 * phi) ** 2)
+        v = array("voltage", voltage)
+        return _o.mzm_power(v, self.v_pi, self.bias_voltage, self._il, self._eps, np)
 
     def _voltage_unchecked(self, t: np.ndarray) -> np.ndarray:
         u = t / self._il
@@ -264,8 +265,8 @@ class RingModulator(_Encoder):
         return 10.0 ** (-self.insertion_loss_db / 10.0)
 
     def _phase(self, v: ArrayLike) -> np.ndarray:
-        v = np.asarray(v, dtype=float)
-        return 2.0 * np.pi * (self.detuning - self.resonance_shift_per_volt * v) / self.fsr
+        return _o.ring_modulator_phase(self.detuning, self.resonance_shift_per_volt,
+                                       np.asarray(v, dtype=float), self.fsr)
 
     @property
     def extinction_ratio_db(self) -> float:
