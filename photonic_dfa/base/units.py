@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "UNITS", "quantity", "format_quantity", "unit_type", "number", "length", "power",
-    "frequency", "symbol_rate", "time", "temperature", "resistance", "thermal_resistance",
+    "frequency", "symbol_rate", "duration", "temperature", "resistance", "thermal_resistance",
     "tuning_efficiency", "loss_db_per_cm",
 ]
 
@@ -183,7 +183,7 @@ length = unit_type("m", "length")
 power = unit_type("W", "power")
 frequency = unit_type("Hz", "frequency")
 symbol_rate = unit_type("Bd", "symbol rate")
-time = unit_type("s", "time")
+duration = unit_type("s", "time")
 temperature = unit_type("K", "temperature")
 resistance = unit_type("ohm", "resistance")
 thermal_resistance = unit_type("K/W", "thermal resistance")
