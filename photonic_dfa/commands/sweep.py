@@ -104,12 +104,11 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t0
     print(f"sweep: {len(result.rows)} points, {result.n_computed} computed, "
           f"{result.n_cached} from cache, {elapsed:.1f} s -> {result.csv_path}", flush=True)
-    bad = [(i, msg) for i, msg in enumerate(result.problems) if msg]
-    if bad:
-        i, msg = bad[0]
-        print(f"sweep: {len(bad)} point(s) have no feasible design weight bank (their "
-              f"bank figures are empty, see the notes column); first, point {i}: {msg}",
-              file=sys.stderr)
+    from photonic_dfa.studies.sweep_plots import describe_missing
+
+    for line in describe_missing(result.rows, grid.axes):
+        # a point without a figure is a result (the models cannot design it), not a failure
+        print(f"sweep: {line}", file=sys.stderr)
     sources = {r.get("weight_bits_source") for r in result.rows}
     if any(s and s.startswith("design (calibration unavailable") for s in sources):
         print("sweep: note: calibration package unavailable; weight_bits are design-chip "
