@@ -70,7 +70,7 @@ def parse_axis(text: str) -> tuple[str, tuple[Any, ...]]:
             parts = spec.split(":")
             if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] not in ("lin", "log")):
                 raise ValueError("need START:STOP:NUM or START:STOP:NUM:log")
-            start, stop = _value(name, parts[0]), _value(name, parts[1])
+            start, stop = _end(name, parts[0]), _end(name, parts[1])
             num = int(parts[2])
             scale = parts[3] if len(parts) == 4 else "lin"
             return name, _range(name, start, stop, num, scale)
@@ -94,6 +94,13 @@ def _value(name: str, v: Any) -> Any:
     if spec is None or not isinstance(v, str) or spec.integer:
         return v
     return quantity(v, spec.unit, name=f"sweep parameter {name!r}")
+
+
+def _end(name: str, text: str) -> float:
+    """A range end: in the parameter's unit (SI) if it has one, else a plain number."""
+    spec = PARAMETERS.get(name)
+    unit = spec.unit if spec is not None and not spec.integer else ""
+    return quantity(text, unit, name=f"sweep parameter {name!r}")
 
 
 def _number(s: str) -> int | float | bool | str:
