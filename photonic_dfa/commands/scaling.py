@@ -6,11 +6,21 @@ from __future__ import annotations
 
 import argparse
 
+from photonic_dfa.base.units import quantity
+
 from ._common import add_command, add_preset_argument, library_preset
 
 
 def _ints(text: str) -> tuple[int, ...]:
-    return tuple(int(float(t)) for t in text.split(",") if t)
+    """Comma list of whole numbers, e.g. ``5e5,1e6``."""
+    try:
+        values = [quantity(t, "", name="token budget") for t in text.split(",") if t.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not values or any(v != int(v) or v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"token budgets must be positive whole numbers, e.g. "
+                                         f"5e5,1e6, got {text!r}")
+    return tuple(int(v) for v in values)
 
 
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:

@@ -121,3 +121,9 @@ def test_unknown_preset_lists_the_allowed_names(capsys):
     assert "'huge'" in err and "allowed: quick, full" in err
     assert main(["scaling", "--preset", "quick", "--out", "x"]) == 2
     assert "allowed: smoke, full" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("tokens", ["inf", "nan", "1.5", "0", "1um", ""])
+def test_token_budgets_are_whole_numbers(capsys, tokens):
+    assert main(["scaling", "--tokens", tokens, "--out", "x"]) == 2
+    assert "--tokens" in capsys.readouterr().err
