@@ -18,7 +18,9 @@ from . import __version__, commands
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="photonic-dfa",
-        description="Silicon-photonic DFA co-simulation: devices, weight banks, chip, training.",
+        description="Silicon-photonic DFA co-simulation: devices, weight banks, chip, training."
+                    " `photonic-dfa COMMAND --help` describes each command, its defaults and "
+                    "an example.",
     )
     parser.add_argument("--version", action="version", version=f"photonic-dfa {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -31,8 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit status (2 for a usage error, after the message)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse's usage errors, --help and --version
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

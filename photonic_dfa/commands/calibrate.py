@@ -5,22 +5,35 @@ from __future__ import annotations
 
 import argparse
 
+from photonic_dfa.base.units import duration
+
+from ._common import UNITS_RULE, add_command
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "calibrate", help="calibrate a simulated fabricated chip (resonance fits, crosstalk, "
-        "weight lookup, closed loop, drift); writes the calibration file, a report and PNGs")
+    p = add_command(
+        subparsers, "calibrate",
+        help="calibrate a simulated fabricated chip (resonance fits, crosstalk, weight lookup, "
+             "closed loop, drift); writes the calibration file, a report and PNGs",
+        description="Fabricate a chip from a configuration and a seed, calibrate it through "
+                    "its measurements only (resonance fits, crosstalk matrix, weight-to-heater "
+                    "lookup, closed loop, drift re-calibration) and score how well it programs "
+                    "random weights. Writes OUT/calibration.npz, OUT/report.txt, "
+                    "OUT/summary.json and report PNGs.\n\n" + UNITS_RULE,
+        example="photonic-dfa calibrate --chip chip.toml --seed 3 --drift 300s "
+                "--out results/calibration")
     p.add_argument("--chip", help="chip TOML: ChipConfig tables plus an optional "
-                   "[fabrication] table (default: the documented default chip)")
-    p.add_argument("--seed", type=int, default=0, help="fabrication seed (0)")
+                   "[fabrication] table (default: the documented default chip, see "
+                   "`photonic-dfa config --default`)")
+    p.add_argument("--seed", type=int, default=0, help="fabrication seed")
     p.add_argument("--out", default="results/calibration", help="output directory")
     p.add_argument("--no-noise", action="store_true", help="noise-free detector readings")
     p.add_argument("--samples", type=int, default=None,
                    help="detector samples averaged per reading (default: the chip's)")
-    p.add_argument("--drift", type=float, default=600.0,
-                   help="seconds of ambient drift before the drift re-calibration (600; 0 "
-                   "skips it)")
-    p.add_argument("--target-seed", type=int, default=1, help="seed of the test matrix (1)")
+    p.add_argument("--drift", type=duration, default="600s", metavar="TIME",
+                   help="ambient drift before the drift re-calibration, e.g. 600 or 600s "
+                   "(0 skips it)")
+    p.add_argument("--target-seed", type=int, default=1, help="seed of the test matrix")
     p.set_defaults(func=run)
 
 

@@ -1,8 +1,8 @@
 """``photonic-dfa demo``: the main job, small enough for a laptop.
 
-MNIST on the quick preset with every feedback strategy (backprop, digital DFA, the authors'
-Gaussian MAC-error model, and DFA through the simulated photonic chip), same seed and so the
-same initial weights and feedback matrices; prints a comparison table and writes
+MNIST (quick preset unless ``--preset full``) with every feedback strategy (backprop, digital
+DFA, the authors' Gaussian MAC-error model, and DFA through the simulated photonic chip), same
+seed and so the same initial weights and feedback matrices; prints a comparison table and writes
 ``OUT/mnist/<mode>/`` (log, checkpoint, curves), ``OUT/mnist/summary.json`` and
 ``OUT/mnist/learning_curves.png``.
 """
@@ -15,23 +15,32 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ._common import add_command, add_preset_argument, library_preset
 from .train import FEEDBACK_CHOICES, add_chip_arguments, chip_options
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "demo", help="train MNIST with backprop, DFA, Gaussian-error DFA and photonic DFA "
-                     "(quick preset) and compare",
-        description="The main job: MNIST (quick preset) with every feedback strategy, a "
-                    "comparison table, logs and learning curves.")
+    p = add_command(
+        subparsers, "demo",
+        help="train MNIST with backprop, DFA, Gaussian-error DFA and photonic DFA and compare",
+        description="The main job: MNIST with every feedback strategy (backprop, digital DFA, "
+                    "the authors' Gaussian MAC-error model, DFA through the simulated "
+                    "photonic chip) from the same seed, so the same initial weights and "
+                    "feedback matrices. Prints a comparison table and writes "
+                    "OUT/mnist/<mode>/ (log, checkpoint, curves), OUT/mnist/summary.json and "
+                    "OUT/mnist/learning_curves.png.",
+        example="photonic-dfa demo --out results --modes dfa photonic --epochs 2")
     p.add_argument("--out", type=Path, default=Path("results"), help="results directory")
     p.add_argument("--data-dir", type=Path, help="data directory (default $PHOTONIC_DFA_DATA "
                    "or the user cache dir)")
-    p.add_argument("--modes", nargs="+", choices=FEEDBACK_CHOICES, default=list(FEEDBACK_CHOICES))
-    p.add_argument("--epochs", type=int, help="override the quick preset's epochs")
+    add_preset_argument(p, "demo", "quick")
+    p.add_argument("--modes", nargs="+", choices=FEEDBACK_CHOICES, default=list(FEEDBACK_CHOICES),
+                   help="feedback strategies to train")
+    p.add_argument("--epochs", type=int, help="override the preset's epochs (default: the "
+                   "preset's)")
     p.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH",
                    help="hidden widths (default 800 800)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed shared by every mode")
     add_chip_arguments(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
@@ -45,6 +54,7 @@ def run_mnist(args: argparse.Namespace) -> dict[str, Any]:
     from photonic_dfa.training.trainer import Trainer, preset
 
     out = Path(args.out) / "mnist"
+    name = library_preset("demo", getattr(args, "preset", "quick"))
     data = load_mnist(args.data_dir)
     print(f"MNIST from {data.source}")
     over: dict[str, Any] = {"seed": args.seed}
@@ -62,7 +72,7 @@ def run_mnist(args: argparse.Namespace) -> dict[str, Any]:
                 skipped[mode] = why
                 print(f"note: skipping photonic DFA: {why}")
                 continue
-        config = preset("quick", feedback=mode,
+        config = preset(name, feedback=mode,
                         **({**over, "chip": chip_options(args)} if mode == "photonic" else over))
         t0 = time.perf_counter()
         trainer = Trainer(config, data, out / mode, progress=not args.no_progress)
@@ -71,12 +81,12 @@ def run_mnist(args: argparse.Namespace) -> dict[str, Any]:
         rows[mode] = summary
         logs[mode] = {"history": trainer.history, "steps": trainer.steps}
     if logs:
-        cfg = preset("quick", **over)
+        cfg = preset(name, **over)
         plot_learning_curves(logs, out / "learning_curves.png",
                              title=f"MNIST {'-'.join(map(str, cfg.sizes))}, "
                                    f"{cfg.train_subset or 60000} training images")
     write_json(out / "summary.json", {"runs": rows, "skipped": skipped,
-                                      "config": preset("quick", **over).to_dict()})
+                                      "config": preset(name, **over).to_dict()})
     print()
     print(_table(rows))
     if "photonic" in rows:

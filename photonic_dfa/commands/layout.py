@@ -8,63 +8,68 @@ design object a simulation of that chip would use.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
-from photonic_dfa.base.units import length
+from photonic_dfa.base.units import frequency, length, number
+
+from ._common import UNITS_RULE, add_command
 
 _C = 299_792_458.0
-_SPACING = re.compile(r"^\s*([0-9.eE+-]+)\s*(ghz|nm|pm|hz)?\s*$", re.IGNORECASE)
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "layout",
+    p = add_command(
+        subparsers, "layout",
         help="write the GDS layout (and a PNG preview) of the simulated weight bank",
-        description="Write the GDS and a PNG preview of the weight bank built from a chip "
-                    "configuration: rings with their simulated radii, coupler gaps from the "
-                    "coupling model, heaters, pads, labels and ports.",
-    )
-    p.add_argument("--chip", type=Path, help="chip configuration TOML (default: built-in "
-                   "defaults); the options below override it")
+        description="Build the weight bank of a chip configuration (the --chip TOML or the "
+                    "defaults, after the options below) and write OUT/NAME.gds, a PNG preview "
+                    "OUT/NAME.png and OUT/NAME.json (plan and ports): rings with their "
+                    "simulated radii, coupler gaps from the coupling model, heaters, pads, "
+                    "labels and ports.\n\n" + UNITS_RULE,
+        example="photonic-dfa layout --chip chip.toml --channels 8 --spacing 100GHz "
+                "--radius 7um --out results/layout")
+    p.add_argument("--chip", type=Path, help="chip configuration TOML (default: the built-in "
+                   "chip, see `photonic-dfa config --default`); the options below override it")
     p.add_argument("--channels", type=int, help="WDM channels = rings per bank (core.n_inputs)")
-    p.add_argument("--spacing", help="channel spacing, a number with unit GHz (default), nm, "
-                   "pm or Hz, e.g. 75 or 0.6nm (laser.channel_spacing)")
-    p.add_argument("--center", type=length,
-                   help="grid centre wavelength, metres or with a unit, e.g. 1550nm "
-                   "(laser.center_wavelength)")
-    p.add_argument("--radius", type=length,
-                   help="template ring radius, metres or with a unit, e.g. 10um, before "
-                   "per-channel tuning (ring.radius)")
-    p.add_argument("--q", type=float, help="loaded Q of each ring (ring.q_loaded)")
-    p.add_argument("--pitch", type=length,
-                   help="ring pitch, metres or with a unit, e.g. 25um (crosstalk.ring_pitch)")
-    p.add_argument("--banks", type=int, default=1,
-                   help="weight banks drawn side by side (default 1)")
+    p.add_argument("--spacing", type=_spacing, metavar="FREQUENCY|LENGTH",
+                   help="channel spacing as a frequency (100GHz) or a wavelength spacing at "
+                   "the grid centre (0.8nm) (laser.channel_spacing)")
+    p.add_argument("--center", type=length, metavar="LENGTH",
+                   help="grid centre wavelength, e.g. 1550nm (laser.center_wavelength)")
+    p.add_argument("--radius", type=length, metavar="LENGTH",
+                   help="template ring radius, e.g. 10um, before per-channel tuning "
+                   "(ring.radius)")
+    p.add_argument("--q", type=number, help="loaded Q of each ring (ring.q_loaded)")
+    p.add_argument("--pitch", type=length, metavar="LENGTH",
+                   help="ring pitch, e.g. 25um (crosstalk.ring_pitch)")
+    p.add_argument("--banks", type=int, default=1, help="weight banks drawn side by side")
     p.add_argument("--contacts", choices=("auto", "outside", "inside"), default="auto",
-                   help="heater via stacks outside the rings, inside them, or auto (default)")
+                   help="heater via stacks outside the rings, inside them, or auto")
     p.add_argument("--no-heaters", action="store_true", help="rings and buses only")
     p.add_argument("--no-pads", action="store_true", help="no bond pads or fan-out")
     p.add_argument("--no-labels", action="store_true", help="no channel text labels")
-    p.add_argument("--name", default="weight_bank", help="output file stem (default "
-                   "weight_bank)")
+    p.add_argument("--name", default="weight_bank", help="output file stem")
     p.add_argument("--out", type=Path, required=True, help="output directory")
     p.set_defaults(func=run)
 
 
-def _spacing_hz(text: str, center: float) -> float:
-    m = _SPACING.match(text)
-    if not m:
-        raise ValueError(f"--spacing must be a number with an optional unit GHz, nm, pm or "
-                         f"Hz, got {text!r}")
-    value, unit = float(m.group(1)), (m.group(2) or "ghz").lower()
-    if unit in ("nm", "pm"):
-        dl = value * (1e-9 if unit == "nm" else 1e-12)
-        return _C * dl / (center * center)
-    return value * (1e9 if unit == "ghz" else 1.0)
+def _spacing(text: str) -> tuple[float, str]:
+    """A channel spacing: ``(hertz, "Hz")``, or ``(metres, "m")`` for a wavelength spacing."""
+    try:
+        return frequency(text), "Hz"
+    except argparse.ArgumentTypeError as exc:
+        try:
+            return length(text), "m"
+        except argparse.ArgumentTypeError:
+            raise exc from None
+
+
+def _spacing_hz(spacing: tuple[float, str], center: float) -> float:
+    value, unit = spacing
+    return value if unit == "Hz" else _C * value / center**2
 
 
 def _overrides(args: argparse.Namespace, center: float) -> dict[str, Any]:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import argparse
 
+from ._common import add_command
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "perf", help="MAC/s and energy per MAC with each term's share, for the chip and "
-        "for scenarios where the <1 pJ/MAC claim holds and where it fails")
+    p = add_command(
+        subparsers, "perf",
+        help="MAC/s and energy per MAC with each term's share, for the chip and for scenarios "
+             "where the <1 pJ/MAC claim holds and where it fails",
+        description="Run the performance model of a chip (the --chip TOML or the default "
+                    "chip) and of two scenarios derived from it, one where the < 1 pJ/MAC "
+                    "claim holds and one where it fails: MAC/s, energy per MAC and the share "
+                    "of every power term (laser, modulators, heaters, DACs, detectors, TIAs, "
+                    "ADCs). Prints the reports; --json also writes them.",
+        example="photonic-dfa perf --chip chip.toml --json results/perf.json")
     p.add_argument("--chip", help="chip TOML (default: the documented default chip)")
     p.add_argument("--json", help="also write the figures to this JSON file")
     p.set_defaults(func=run)

@@ -1,6 +1,6 @@
 """``photonic-dfa ring``: one microring's figures and through/drop spectra, cold and heated.
 
-Lengths are metres, or a number with a unit (``10um``, ``1550nm``, ``0.8 nm``). The heater's
+Quantities are SI numbers or numbers with a unit (``10um``, ``1550nm``, ``5mW``). The heater's
 temperature rise is ``heater power x thermal resistance`` (``devices.thermal.Heater``) and
 shifts the resonances by ``lambda dn_dT dT / n_g``.
 """
@@ -11,47 +11,59 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from photonic_dfa.base.units import length
+from photonic_dfa.base.units import (
+    length,
+    loss_db_per_cm,
+    number,
+    power,
+    thermal_resistance,
+)
 from photonic_dfa.devices.microring import AddDropRing
+
+from ._common import UNITS_RULE, add_command
 
 _MAX_POINTS = 2_000_000
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "ring",
+    p = add_command(
+        subparsers, "ring",
         help="figures and spectra of one microring (FSR, FWHM, Q, extinction, heater shift)",
-        description="Print a microring's figures (FSR, FWHM, loaded and intrinsic Q, finesse, "
-                    "extinction ratio, coupling regime, drop peak, resonances in the band) and "
-                    "write a PNG of its through/drop spectra in dB and linear; with "
-                    "--heater-power the heated spectrum is drawn beside the cold one.",
-    )
-    p.add_argument("--radius", type=length, default=AddDropRing.radius, metavar="LENGTH",
-                   help=f"ring radius (default {AddDropRing.radius * 1e6:g}um, the default "
-                   "chip's ring)")
-    p.add_argument("--r1", type=float, default=0.98,
+        description="Compute one microring's figures (FSR, FWHM, loaded and intrinsic Q, "
+                    "finesse, extinction ratio, coupling regime, drop peak, resonances in the "
+                    "band), print them as a table and write OUT/ring_figures.json and "
+                    "OUT/ring_spectrum.png (through/drop spectra in dB and linear). With "
+                    "--heater-power the heated spectrum is drawn beside the cold one."
+                    "\n\n" + UNITS_RULE,
+        example="photonic-dfa ring --radius 10um --r1 0.98 --heater-power 5mW --out "
+                "results/ring")
+    p.add_argument("--radius", type=length, default=f"{AddDropRing.radius * 1e6:g}um",
+                   metavar="LENGTH", help="ring radius (the default chip's ring)")
+    p.add_argument("--r1", type=number, default=0.98,
                    help="field self-coupling of the input (through) bus coupler, in (0, 1]")
-    p.add_argument("--r2", type=float, default=0.98,
+    p.add_argument("--r2", type=number, default=0.98,
                    help="field self-coupling of the drop bus coupler, in (0, 1]")
     p.add_argument("--all-pass", action="store_true",
                    help="single bus (all-pass ring with r = r1); no drop port")
-    p.add_argument("--loss-db-per-cm", type=float, default=2.0,
-                   help="waveguide propagation loss in dB/cm (default 2)")
-    p.add_argument("--n-eff", type=float, default=2.4, help="effective index at wavelength0")
-    p.add_argument("--n-g", type=float, default=4.2, help="group index")
-    p.add_argument("--wavelength0", type=length, default=1.55e-6, metavar="LENGTH",
-                   help="design wavelength of n_eff and n_g (default 1550nm)")
-    p.add_argument("--coupler-length", type=length, default=0.0, metavar="LENGTH",
-                   help="straight coupler length per coupler (racetrack; default 0)")
-    p.add_argument("--dn-dT", type=float, default=None, metavar="PER_K",
-                   help="effective thermo-optic coefficient dn_eff/dT (default 1.77e-4 /K)")
+    p.add_argument("--loss-db-per-cm", type=loss_db_per_cm, default=2.0, metavar="DB_PER_CM",
+                   help="waveguide propagation loss, dB/cm (or e.g. 0.2dB/mm)")
+    p.add_argument("--n-eff", type=number, default=2.4, help="effective index at wavelength0")
+    p.add_argument("--n-g", type=number, default=4.2, help="group index")
+    p.add_argument("--wavelength0", type=length, default="1550nm", metavar="LENGTH",
+                   help="design wavelength of n_eff and n_g")
+    p.add_argument("--coupler-length", type=length, default="0um", metavar="LENGTH",
+                   help="straight coupler length per coupler (racetrack)")
+    p.add_argument("--dn-dT", type=number, default=None, metavar="PER_K",
+                   help="effective thermo-optic coefficient dn_eff/dT, 1/K (default 1.77e-4)")
     p.add_argument("--band", type=length, nargs=2, metavar=("START", "STOP"),
-                   help="wavelength band to plot and list resonances in (default: 2.5 FSR "
-                        "around the resonance nearest wavelength0)")
-    p.add_argument("--heater-power", type=float, default=None, metavar="W",
-                   help="heater power in watts; draws the heated spectrum beside the cold one")
-    p.add_argument("--heater-efficiency", type=float, default=None, metavar="K_PER_W",
-                   help="heater thermal resistance in K/W (default the Heater model's 3000)")
+                   help="wavelength band to plot and list resonances in, e.g. 1540nm 1560nm "
+                        "(default: 2.5 FSR around the resonance nearest wavelength0)")
+    p.add_argument("--heater-power", type=power, default=None, metavar="POWER",
+                   help="heater power, e.g. 5mW; draws the heated spectrum beside the cold one "
+                        "(default: no heating)")
+    p.add_argument("--heater-efficiency", type=thermal_resistance, default=None,
+                   metavar="K_PER_W", help="heater thermal resistance, K/W or e.g. 3K/mW "
+                   "(default the Heater model's 3000 K/W)")
     p.add_argument("--points", type=int, default=None,
                    help="wavelength samples (default: enough for 40 per linewidth, >= 20001)")
     p.add_argument("--out", type=Path, required=True, help="output directory")

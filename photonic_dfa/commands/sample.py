@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import argparse
 
+from photonic_dfa.base.units import number
+
+from ._common import add_command
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("sample", help="generate text from a Transformer checkpoint",
-                              description=__doc__)
+    p = add_command(
+        subparsers, "sample", help="generate text from a Transformer checkpoint",
+        description="Load a character-level Transformer checkpoint written by `photonic-dfa "
+                    "lm` and print PROMPT followed by LENGTH generated characters to stdout.",
+        example="photonic-dfa sample --checkpoint results/lm_bp/checkpoint.npz --prompt "
+                "'ROMEO:' --length 200")
     p.add_argument("--checkpoint", required=True, help="checkpoint.npz written by `lm`")
     p.add_argument("--prompt", default="\n", help="text to continue (default: a newline)")
     p.add_argument("--length", type=int, default=500, help="characters to generate")
-    p.add_argument("--temperature", type=float, default=0.8, help="softmax temperature; 0 = greedy")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--temperature", type=number, default=0.8,
+                   help="softmax temperature; 0 = greedy")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed")
     p.set_defaults(func=run)
 
 

@@ -6,9 +6,21 @@ from __future__ import annotations
 
 import argparse
 
+from photonic_dfa.base.units import quantity
+
+from ._common import add_command, add_preset_argument, library_preset
+
 
 def _ints(text: str) -> tuple[int, ...]:
-    return tuple(int(float(t)) for t in text.split(",") if t)
+    """Comma list of whole numbers, e.g. ``5e5,1e6``."""
+    try:
+        values = [quantity(t, "", name="token budget") for t in text.split(",") if t.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not values or any(v != int(v) or v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"token budgets must be positive whole numbers, e.g. "
+                                         f"5e5,1e6, got {text!r}")
+    return tuple(int(v) for v in values)
 
 
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:
@@ -19,20 +31,33 @@ def _sizes(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("scaling", help="scaling-law grid: BP vs DFA vs photonic DFA",
-                              description=__doc__)
+    p = add_command(
+        subparsers, "scaling", help="scaling-law grid: BP vs DFA vs photonic DFA",
+        description="Train a grid of Transformer sizes x token budgets with BP, DFA and "
+                    "photonic DFA, find each method's compute-efficient frontier, fit "
+                    "L(C) = a C^-b + c and compare the frontiers. Every grid point is a cached "
+                    "task: rerun the same command to resume a killed grid. Writes "
+                    "OUT/runs.json, OUT/analysis.json, OUT/loss_vs_compute.png and "
+                    "OUT/frontier.png. Presets: smoke (one size, bp only), full (4 sizes).",
+        example="photonic-dfa scaling --preset smoke --out results/scaling-smoke --workers 2")
     p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--preset", choices=("smoke", "default"), default="default")
-    p.add_argument("--methods", default=None, help="comma list of bp,dfa,dfa-micro,photonic")
-    p.add_argument("--sizes", type=_sizes, default=None, help="LAYERSxWIDTH list, e.g. 1x32,2x64")
-    p.add_argument("--tokens", type=_ints, default=None, help="token budgets, e.g. 5e5,1e6")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--text", default=None, help="train on this UTF-8 text file instead")
-    p.add_argument("--data-dir", default=None)
+    add_preset_argument(p, "scaling", "full")
+    p.add_argument("--methods", default=None, help="comma list of bp,dfa,dfa-micro,photonic "
+                   "(default: the preset's)")
+    p.add_argument("--sizes", type=_sizes, default=None, help="LAYERSxWIDTH list, e.g. "
+                   "1x32,2x64 (default: the preset's)")
+    p.add_argument("--tokens", type=_ints, default=None, help="token budgets, e.g. 5e5,1e6 "
+                   "(default: the preset's)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the preset's)")
+    p.add_argument("--text", default=None, help="train on this UTF-8 text file instead "
+                   "(default: the Shakespeare corpus)")
+    p.add_argument("--data-dir", default=None, help="data directory (default "
+                   "$PHOTONIC_DFA_DATA or the user cache)")
     p.add_argument("--cache-dir", default=None, help="task cache (default OUT/cache)")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT "
+                   "(default: a local process pool)")
     p.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
@@ -44,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from photonic_dfa.training.corpus import load_corpus
     from photonic_dfa.training.lm_plots import plot_scaling
 
-    grid = SCALING_PRESETS[args.preset]
+    grid = SCALING_PRESETS[library_preset("scaling", args.preset)]
     changes = {}
     if args.methods:
         changes["methods"] = tuple(m.strip() for m in args.methods.split(",") if m.strip())

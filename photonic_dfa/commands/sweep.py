@@ -16,24 +16,35 @@ import time
 from pathlib import Path
 from typing import Any
 
+from photonic_dfa.studies.sweep_params import PARAMETERS
+
+from ._common import UNITS_RULE, add_command
+
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "sweep",
+    p = add_command(
+        subparsers, "sweep",
         help="sweep ring, coupling, loss, channel and heater parameters; CSV + plots",
         description="Evaluate a grid of weight-bank designs (Q, FSR, extinction, crosstalk, "
                     "weight effective bits, heater power, MAC/s, pJ/MAC and optionally MNIST "
-                    "accuracy) and write sweep.csv, sweep.json and PNG plots.",
-        epilog="Parameters: radius (m), r, gap (m), q_loaded, loss_db_per_cm, "
-               "channel_spacing (Hz), n_channels, thermal_resistance (K/W), "
-               "tuning_efficiency (m/W), heater_resistance (ohm), heater_max_power (W), or "
-               "any dotted chip key such as core.n_outputs. Ranges: NAME=START:STOP:NUM "
-               "(inclusive; add :log for geometric) or NAME=V1,V2,...",
-    )
+                    "accuracy) and write OUT/sweep.csv, OUT/sweep.json and PNG line plots and "
+                    "heatmaps. Points whose design has no value for a figure (e.g. heaters "
+                    "too weak for the weight branch) are listed with the reason, and their "
+                    "cells are marked in the plots.\n\n"
+                    "Parameters: " + ", ".join(
+                        f"{n} ({p.unit})" if p.unit else n for n, p in PARAMETERS.items())
+                    + ", or any dotted chip key such as core.n_outputs. Ranges: "
+                    "NAME=START:STOP:NUM (inclusive; add :log for geometric) or "
+                    "NAME=V1,V2,...; values in SI or with a unit (radius=5um:20um:8, "
+                    "channel_spacing=50GHz,100GHz), also in the grid TOML (radius = "
+                    "\"7um\", or {start = \"5um\", stop = \"20um\", num = 4}).\n\n"
+                    + UNITS_RULE,
+        example="photonic-dfa sweep --param radius=5um:20um:4:log --param r=0.95,0.99 "
+                "--no-calibration --out results/sweep")
     p.add_argument("--grid", type=Path, help="grid TOML file ([grid], [chip], [options])")
     p.add_argument("--param", action="append", default=[], metavar="NAME=RANGE",
-                   help="a sweep axis, e.g. radius=5e-6:20e-6:8 or r=0.95,0.97,0.99 "
-                   "(repeatable)")
+                   help="a sweep axis, e.g. radius=5um:20um:8 or r=0.95,0.97,0.99 "
+                   "(repeatable; default: none, the grid file's axes)")
     p.add_argument("--out", type=Path, required=True, help="output directory")
     p.add_argument("--scheduler", help="Dask scheduler address tcp://HOST:PORT (default: "
                    "local process pool)")
@@ -42,7 +53,8 @@ def register(subparsers: Any) -> None:
                    "point's chip for this many epochs (small subset; default 0: off)")
     p.add_argument("--no-calibration", action="store_true",
                    help="skip calibrating a fabricated chip; weight bits from the design chip")
-    p.add_argument("--seed", type=int, help="seed of the fabricated chips and random weights")
+    p.add_argument("--seed", type=int, help="seed of the fabricated chips and random weights "
+                   "(default 0)")
     p.add_argument("--data-dir", type=Path, help="MNIST data directory (for --mnist-epochs)")
     p.add_argument("--no-plots", action="store_true", help="write the CSV only")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -92,12 +104,11 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t0
     print(f"sweep: {len(result.rows)} points, {result.n_computed} computed, "
           f"{result.n_cached} from cache, {elapsed:.1f} s -> {result.csv_path}", flush=True)
-    bad = [(i, msg) for i, msg in enumerate(result.problems) if msg]
-    if bad:
-        i, msg = bad[0]
-        print(f"sweep: {len(bad)} point(s) have no feasible design weight bank (their "
-              f"bank figures are empty, see the notes column); first, point {i}: {msg}",
-              file=sys.stderr)
+    from photonic_dfa.studies.sweep_plots import describe_missing
+
+    for line in describe_missing(result.rows, grid.axes):
+        # a point without a figure is a result (the models cannot design it), not a failure
+        print(f"sweep: {line}", file=sys.stderr)
     sources = {r.get("weight_bits_source") for r in result.rows}
     if any(s and s.startswith("design (calibration unavailable") for s in sources):
         print("sweep: note: calibration package unavailable; weight_bits are design-chip "

@@ -12,21 +12,24 @@ from pathlib import Path
 from typing import Any
 
 from photonic_dfa.architecture.digital import AUTHORS_ERROR
+from photonic_dfa.base.units import number
+
+from ._common import add_command, add_preset_argument, library_preset
 
 FEEDBACK_CHOICES = ("backprop", "dfa", "gaussian", "photonic")
-PRESET_CHOICES = ("quick", "full")
 
 
 def add_chip_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chip", type=Path, metavar="TOML",
-                   help="photonic mode: chip configuration file (default: the documented chip)")
+                   help="photonic mode: chip configuration file (default: the documented chip, "
+                   "see `photonic-dfa config --default`)")
     p.add_argument("--ideal-chip", action="store_true",
                    help="photonic mode: every chip error off (the core computes B e exactly)")
     p.add_argument("--design-chip", action="store_true",
                    help="photonic mode: the design chip programmed by its model, instead of a "
                    "fabricated chip programmed through its calibration (the default)")
     p.add_argument("--fab-seed", type=int, default=0,
-                   help="photonic mode: seed of the fabricated chip (default 0)")
+                   help="photonic mode: seed of the fabricated chip")
 
 
 def chip_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -43,28 +46,35 @@ def chip_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "train", help="train MNIST with backprop, DFA, Gaussian-error DFA or photonic DFA",
+    p = add_command(
+        subparsers, "train",
+        help="train MNIST with backprop, DFA, Gaussian-error DFA or photonic DFA",
         description="Train the 784-800-800-10 ReLU network (SGD, momentum 0.9) on MNIST with "
-                    "the chosen feedback. Presets: quick (10k training images, 5 epochs), "
-                    "full (60k images, 10 epochs); options override them.")
+                    "the chosen feedback and write OUT/log.json (per-epoch figures), "
+                    "OUT/checkpoint.npz (resumable with --resume, bit for bit) and "
+                    "OUT/curves.png. Presets: quick (10k training images, 5 epochs), full "
+                    "(60k images, 10 epochs); the options override them.",
+        example="photonic-dfa train mnist --feedback photonic --preset quick --out "
+                "results/mnist-photonic")
     p.add_argument("task", choices=("mnist",), help="what to train")
     p.add_argument("--feedback", choices=FEEDBACK_CHOICES, default="dfa",
-                   help="where the hidden layers' error signals come from (default dfa)")
-    p.add_argument("--preset", choices=PRESET_CHOICES, default="quick")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--momentum", type=float)
-    p.add_argument("--seed", type=int)
+                   help="where the hidden layers' error signals come from")
+    add_preset_argument(p, "train", "quick")
+    p.add_argument("--epochs", type=int, help="epochs (default: the preset's)")
+    p.add_argument("--batch-size", type=int, help="minibatch size (default 64)")
+    p.add_argument("--lr", type=number, help="SGD learning rate (default 0.01)")
+    p.add_argument("--momentum", type=number, help="SGD momentum (default 0.9)")
+    p.add_argument("--seed", type=int, help="seed of weights, feedback matrices and batches "
+                   "(default 0)")
     p.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH",
                    help="hidden layer widths (default 800 800)")
     p.add_argument("--train-subset", type=int, metavar="N",
-                   help="train on a random N of the 60k images (0: all)")
-    p.add_argument("--init", choices=("he", "glorot", "torch"))
-    p.add_argument("--error-mean", type=float, help="gaussian mode: MAC error mean in units of "
-                   f"max|e| (default {AUTHORS_ERROR.mean})")
-    p.add_argument("--error-std", type=float, help="gaussian mode: MAC error std in units of "
+                   help="train on a random N of the 60k images, 0: all (default: the preset's)")
+    p.add_argument("--init", choices=("he", "glorot", "torch"),
+                   help="weight initialisation (default torch, as the authors)")
+    p.add_argument("--error-mean", type=number, help="gaussian mode: MAC error mean in units "
+                   f"of max|e| (default {AUTHORS_ERROR.mean})")
+    p.add_argument("--error-std", type=number, help="gaussian mode: MAC error std in units of "
                    f"max|e| (default {AUTHORS_ERROR.std})")
     add_chip_arguments(p)
     p.add_argument("--data-dir", type=Path,
@@ -91,7 +101,7 @@ def build_config(args: argparse.Namespace) -> Any:
         over["train_subset"] = args.train_subset or None
     if args.feedback == "photonic":
         over["chip"] = chip_options(args)
-    return preset(args.preset, **over)
+    return preset(library_preset("train", args.preset), **over)
 
 
 def run(args: argparse.Namespace) -> int:

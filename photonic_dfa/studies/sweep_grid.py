@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from photonic_dfa.base.tomlfile import read_toml
+from photonic_dfa.base.units import quantity
 from photonic_dfa.base.validation import check_int
 
 from .sweep_configs import _base_config, point_config
@@ -38,7 +40,11 @@ def _axis_values(name: str, values: Any) -> tuple[Any, ...]:
     out = []
     for v in vals:
         if spec is not None:
-            out.append(spec.check(v))
+            out.append(spec.check(_value(name, v)))
+        elif isinstance(v, str) and _QUANTITY.match(v):
+            raise ValueError(f"sweep parameter {name!r}: {v!r} has a unit; units are read for "
+                             f"the named parameters ({', '.join(PARAMETERS)}), chip keys take "
+                             "SI numbers")
         elif isinstance(v, bool | int | float | str):
             out.append(float(v) if isinstance(v, np.floating) else v)
         else:
@@ -51,7 +57,9 @@ def _axis_values(name: str, values: Any) -> tuple[Any, ...]:
 
 def parse_axis(text: str) -> tuple[str, tuple[Any, ...]]:
     """``NAME=START:STOP:NUM[:log]`` (inclusive, linear or geometric) or ``NAME=V1,V2,...``
-    (or one value) -> ``(name, values)``. Values are checked by :class:`SweepGrid`."""
+    (or one value) -> ``(name, values)``. Values of a named parameter may carry a unit of its
+    dimension (``radius=5um:20um:8``, ``channel_spacing=50GHz,100GHz``); they are checked by
+    :class:`SweepGrid`."""
     if "=" not in text:
         raise ValueError(f"--param must be NAME=START:STOP:NUM or NAME=V1,V2,..., got {text!r}")
     name, spec = (s.strip() for s in text.split("=", 1))
@@ -62,17 +70,37 @@ def parse_axis(text: str) -> tuple[str, tuple[Any, ...]]:
             parts = spec.split(":")
             if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] not in ("lin", "log")):
                 raise ValueError("need START:STOP:NUM or START:STOP:NUM:log")
-            start, stop, num = float(parts[0]), float(parts[1]), int(parts[2])
+            start, stop = _end(name, parts[0]), _end(name, parts[1])
+            num = int(parts[2])
             scale = parts[3] if len(parts) == 4 else "lin"
             return name, _range(name, start, stop, num, scale)
         items = [s.strip() for s in spec.split(",")]
         if any(not s for s in items):
             raise ValueError("empty item in the list")
-        return name, tuple(_number(s) for s in items)
+        return name, tuple(_value(name, _number(s)) for s in items)
     except ValueError as exc:
         if str(exc).startswith("sweep parameter"):
             raise
         raise ValueError(f"sweep parameter {name!r}: cannot parse {spec!r} ({exc})") from None
+
+
+_QUANTITY = re.compile(r"^\s*[+-]?(\d|\.\d)[^:,]*[^\d\s.]\s*$")
+
+
+def _value(name: str, v: Any) -> Any:
+    """A value of parameter ``name``: a string with a unit (``"7um"``) becomes a float in the
+    parameter's unit (SI); other values pass unchanged (checked later)."""
+    spec = PARAMETERS.get(name)
+    if spec is None or not isinstance(v, str) or spec.integer:
+        return v
+    return quantity(v, spec.unit, name=f"sweep parameter {name!r}")
+
+
+def _end(name: str, text: str) -> float:
+    """A range end: in the parameter's unit (SI) if it has one, else a plain number."""
+    spec = PARAMETERS.get(name)
+    unit = spec.unit if spec is not None and not spec.integer else ""
+    return quantity(text, unit, name=f"sweep parameter {name!r}")
 
 
 def _number(s: str) -> int | float | bool | str:
@@ -254,8 +282,10 @@ def load_grid(path: str | os.PathLike) -> SweepGrid:
     """A grid TOML file.
 
     ``[grid]``: one key per axis, a list of values or a table ``{start, stop, num,
-    scale = "lin" | "log"}``; ``[chip]``: base chip, ChipConfig tables (``[chip.core]``,
-    ...); ``[options]``: :data:`OPTIONS`. Unknown tables raise ``ValueError``.
+    scale = "lin" | "log"}``; values and range ends of a named parameter may be strings with
+    a unit (``radius = ["5um", "7um"]``, ``{start = "5um", stop = "20um", num = 4}``);
+    ``[chip]``: base chip, ChipConfig tables (``[chip.core]``, ...); ``[options]``:
+    :data:`OPTIONS`. Unknown tables raise ``ValueError``.
     """
     p = Path(path)
     data = read_toml(p, "grid file")
@@ -278,8 +308,11 @@ def load_grid(path: str | os.PathLike) -> SweepGrid:
                 raise ValueError(f"sweep parameter {name!r}: scale must be 'lin' or 'log', "
                                  f"got {scale!r}")
             num = check_int(f"{name}.num", spec["num"], 0)
-            axes.append((name, _range(name, float(spec["start"]), float(spec["stop"]), num,
-                                      scale)))
+            ends = [_value(name, spec[k]) for k in ("start", "stop")]
+            if not all(isinstance(e, int | float) and not isinstance(e, bool) for e in ends):
+                raise ValueError(f"sweep parameter {name!r}: range ends must be numbers (or "
+                                 f"strings with a unit), got {ends!r}")
+            axes.append((name, _range(name, float(ends[0]), float(ends[1]), num, scale)))
         else:
             axes.append((name, spec))
     chip = data.get("chip", {})

@@ -4,7 +4,9 @@
   second swept parameter (the series), every other parameter held at its middle grid value
   (named in the title);
 - ``heatmap_<p>_<q>.png``: every figure over the ``(p, q)`` plane, the others at their
-  middle values; cells without a value (e.g. no symmetric weight range) are hatched grey.
+  middle values; cells without a value (e.g. no symmetric weight range) are hatched grey,
+  lettered, and the letters explained under the figure (the reason, shortened from the
+  ``notes`` column; :func:`explain_missing`); line plots list the reasons for their gaps.
 
 Axes use display units (um, GHz, mW, pJ/MAC, ...) from
 :data:`photonic_dfa.studies.sweep.PARAMETERS` and :data:`photonic_dfa.studies.sweep.FIGURES`."""
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,8 @@ import numpy as np
 
 from .sweep import FIGURES, PARAMETERS
 
-__all__ = ["PLOTTED", "plot_sweep", "plot_lines", "plot_heatmap"]
+__all__ = ["PLOTTED", "plot_sweep", "plot_lines", "plot_heatmap", "missing_reason",
+           "explain_missing", "describe_missing"]
 
 #: Figures drawn, in panel order (those absent from every row are left out).
 PLOTTED = ("q_loaded", "fsr", "extinction_ratio_db", "channels_per_fsr", "crosstalk_db",
@@ -36,6 +40,85 @@ _SHORT = {
     "mac_per_s": "throughput", "energy_per_mac": "energy per MAC",
     "mnist_test_acc": "MNIST test accuracy",
 }
+
+
+# ------------------------------------------------------------------- points without a value
+_EXPLAINS = ("no ", "not computed", "not run", "cannot", "unavailable")
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:\s*[a-zA-Zµ/]+)?"
+_VALUE = re.compile(rf"\s*=\s*{_NUM}")
+_NUMBERS = re.compile(rf"\s*\b(?:up to |to |of |by )?{_NUM}")
+
+
+#: known causes in a reader's words (pattern on the shortened note -> replacement)
+_PLAIN = ((re.compile(r"heater max_power cannot cover the branch"),
+           "heaters too weak for the weight branch"),
+          (re.compile(r"could not find a feasible bias"),
+           "no feasible bias (crosstalk too strong)"))
+
+
+def _split_notes(notes: str) -> list[str]:
+    """Top-level ``;``-separated notes (a ``;`` inside parentheses stays)."""
+    out, depth, cur = [], 0, ""
+    for ch in notes:
+        depth += (ch == "(") - (ch == ")")
+        if ch == ";" and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    return [n for n in [*out, cur.strip()] if n]
+
+
+def missing_reason(notes: Any, limit: int = 90) -> str:
+    """Why a point has no value, shortened from its ``notes``: the first note that explains
+    a missing figure (else the first note), its detail cut at the first clause, point-specific
+    numbers dropped so that equal causes group together."""
+    items = _split_notes(notes) if isinstance(notes, str) else []
+    if not items:
+        return "not computed (no note)"
+    note = next((n for n in items if any(w in n for w in _EXPLAINS)), items[0])
+    head, _, detail = note.partition(" (")
+    detail = re.split(r"[:;]", detail.rstrip(")"), maxsplit=1)[0]
+    text = f"{head} ({detail.strip()})" if detail.strip() else head
+    text = _NUMBERS.sub("", _VALUE.sub("", text)).strip(" :,").replace(" ()", "")
+    for pattern, plain in _PLAIN:
+        text = pattern.sub(plain, text)
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def explain_missing(rows: Sequence[Mapping[str, Any]], keys: Sequence[str] | None = None
+                    ) -> list[tuple[tuple[str, ...], str, tuple[int, ...]]]:
+    """Points without a value, grouped: ``(figures, reason, row indices)`` for every figure
+    of ``keys`` (default: the plotted figures some row has) that some rows lack."""
+    keys = _present(rows) if keys is None else keys
+    groups: dict[tuple[str, tuple[int, ...]], list[str]] = {}
+    for key in keys:
+        by_reason: dict[str, list[int]] = {}
+        for i, r in enumerate(rows):
+            if r.get(key) is None:
+                by_reason.setdefault(missing_reason(r.get("notes")), []).append(i)
+        for reason, idx in by_reason.items():
+            groups.setdefault((reason, tuple(idx)), []).append(key)
+    return [(tuple(figs), reason, idx) for (reason, idx), figs in groups.items()]
+
+
+def _point_text(row: Mapping[str, Any], names: Sequence[str]) -> str:
+    return ", ".join(f"{n}={_fmt_value(n, row[n])}{_param_unit(n)}" for n in names)
+
+
+def describe_missing(rows: Sequence[Mapping[str, Any]],
+                     axes: Sequence[tuple[str, Sequence[Any]]], shown: int = 3) -> list[str]:
+    """One line per group of :func:`explain_missing`: how many points lack which figures,
+    why, and the first ``shown`` of them by their swept parameters."""
+    names = [n for n, v in axes if len(v) > 1] or [n for n, _ in axes]
+    lines = []
+    for figs, reason, idx in explain_missing(rows):
+        pts = " | ".join(_point_text(rows[i], names) for i in idx[:shown])
+        more = f" and {len(idx) - shown} more" if len(idx) > shown else ""
+        n = len(idx)
+        lines.append(f"{n} point{'s' if n > 1 else ''} {'have' if n > 1 else 'has'} no "
+                     f"{', '.join(figs)}: {reason}; at {pts}{more}")
+    return lines
 
 
 def _param_label(name: str) -> str:
@@ -162,6 +245,7 @@ def plot_lines(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequ
     s_vals = vals[series] if series else [None]
     cmap = plt.get_cmap("viridis")
     xs = np.array([float(v) * _param_scale(x) for v in vals[x]])
+    drawn: dict[int, Mapping[str, Any]] = {}
     for panel, key in zip(axs.flat, keys):
         for j, sv in enumerate(s_vals):
             sel = []
@@ -169,7 +253,9 @@ def plot_lines(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequ
                 pt = dict(mid, **{x: xv})
                 if series:
                     pt[series] = sv
-                sel.append(rows[idx[tuple(pt[n] for n in names)]])
+                k = idx[tuple(pt[n] for n in names)]
+                drawn[k] = rows[k]
+                sel.append(rows[k])
             y = _values(sel, key)
             color = cmap(0.9 * j / max(1, len(s_vals) - 1)) if series else "tab:blue"
             label = f"{series} = {_fmt_value(series, sv)} {_param_unit(series)}".strip() \
@@ -202,8 +288,23 @@ def plot_lines(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequ
         fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 6), fontsize=9,
                    bbox_to_anchor=(0.5, top + 0.01), frameon=False)
         top -= 0.3 / fig.get_figheight()
-    fig.tight_layout(rect=(0, 0, 1, top))
+    gaps = describe_missing([drawn[k] for k in sorted(drawn)], axes)
+    bottom = _captions(fig, [f"not drawn: {g}" for g in gaps])
+    fig.tight_layout(rect=(0, bottom, 1, top))
     return _save(fig, Path(path))
+
+
+def _captions(fig: Any, lines: Sequence[str]) -> float:
+    """``lines`` under the panels, bottom up; returns the figure fraction they take."""
+    height = fig.get_figheight()
+    width = int(fig.get_figwidth() * 15)  # characters per line at this font size
+    import textwrap
+
+    wrapped = [w for line in lines for w in textwrap.wrap(line, width)][::-1]
+    for k, line in enumerate(wrapped):
+        fig.text(0.01, (0.06 + 0.19 * k) / height, line, ha="left", va="bottom",
+                 fontsize=8.5, color="0.2")
+    return (0.12 + 0.19 * len(wrapped)) / height if wrapped else 0.0
 
 
 def plot_heatmap(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequence[Any]]],
@@ -231,13 +332,19 @@ def plot_heatmap(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Se
     for key in keys:
         z = np.array([_values(row, key) for row in sel])
         finite = z[np.isfinite(z)]
-        if finite.size and np.ptp(finite) <= 1e-9 * np.max(np.abs(finite)):
+        # constant where computed, but with gaps: drawn, so the gaps are seen and explained
+        if finite.size == z.size and np.ptp(finite) <= 1e-9 * np.max(np.abs(finite)):
             constant.append(f"{_figure_label(key)} = {finite[0]:.4g}")
         elif finite.size:
             panels.append((key, z))
     nr, nc = _grid_shape(max(1, len(panels)))
     fig, axs = plt.subplots(nr, nc, figsize=(4.3 * nc, 3.3 * nr + 0.9), squeeze=False)
     annotate = len(xv) * len(yv) <= 48
+    letters: dict[str, str] = {}  # reason -> letter, in order of first appearance
+    for _, z in panels:
+        for (i, j) in zip(*np.nonzero(~np.isfinite(z))):
+            reason = missing_reason(sel[i][j].get("notes"))
+            letters.setdefault(reason, chr(ord("a") + min(len(letters), 25)))
     for panel, (key, z) in zip(axs.flat, panels):
         finite = z[np.isfinite(z)]
         norm = None
@@ -248,6 +355,10 @@ def plot_heatmap(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Se
         for (i, j) in zip(*np.nonzero(~np.isfinite(z))):
             panel.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="0.88",
                                       edgecolor="0.55", hatch="///", lw=0))
+            if len(letters) > 1 and len(xv) * len(yv) <= 400:
+                panel.text(j, i, letters[missing_reason(sel[i][j].get("notes"))], ha="center",
+                           va="center", fontsize=8, color="0.1",
+                           bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
         if annotate:
             for (i, j) in zip(*np.nonzero(np.isfinite(z))):
                 r, g, b, _ = cmap(im.norm(z[i, j]))
@@ -273,13 +384,15 @@ def plot_heatmap(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Se
     if held:
         title += f"   (held: {held})"
     fig.suptitle(title, fontsize=11)
-    bottom = 0.0
+    captions = []
     if constant:
-        fig.text(0.5, 0.012, "constant over this plane: " + "; ".join(constant), ha="center",
-                 va="bottom", fontsize=8.5, color="0.25", wrap=True)
-        bottom = 0.35 / fig.get_figheight()
-    fig.text(0.995, 0.995, "hatched: no value (see notes column)", ha="right", va="top",
-             fontsize=7.5, color="0.4")
+        captions.append("constant over this plane: " + "; ".join(constant))
+    if len(letters) == 1:
+        captions.append(f"hatched cells have no value: {next(iter(letters))}")
+    elif letters:
+        captions.append("hatched cells have no value: " + "; ".join(
+            f"({c}) {r}" for r, c in letters.items()))
+    bottom = _captions(fig, captions)
     fig.tight_layout(rect=(0, bottom, 1, 1.0 - 0.5 / fig.get_figheight()))
     return _save(fig, Path(path))
 

@@ -60,7 +60,7 @@ def test_all_pass_ring_in_a_band(tmp_path, capsys):
      (["--r1", "1.5"], "r1 must be in"),
      (["--heater-power", "-1"], "--heater-power must be in"),
      (["--band", "1560nm", "1550nm"], "--band STOP must exceed START"),
-     (["--loss-db-per-cm", "nan"], "loss_db_per_cm must be finite")],
+     (["--loss-db-per-cm", "nan"], "--loss-db-per-cm: loss must be finite")],
 )
 def test_bad_values_exit_2_with_a_named_error(tmp_path, capsys, bad, message):
     assert main(["ring", *bad, "--out", str(tmp_path)]) == 2

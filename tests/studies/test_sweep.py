@@ -72,7 +72,7 @@ def test_parse_axis_ranges_and_lists():
 @pytest.mark.parametrize("text, match", [
     ("radius=", "'radius' has an empty range"),
     ("radius=5e-6:20e-6:0", "'radius' has an empty range"),
-    ("radius=5e-6:x:3", "'radius': cannot parse"),
+    ("radius=5e-6:x:3", "'radius': cannot read 'x'"),
     ("radius=1:2:3:cubic", "'radius': cannot parse"),
     ("r=0.9,,0.95", "'r': cannot parse"),
     ("radius 5e-6", "NAME="),
