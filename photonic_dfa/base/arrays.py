@@ -11,10 +11,16 @@ from typing import TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FloatArray", "ComplexArray", "IntArray", "BoolArray"]
+__all__ = ["FloatArray", "RealArray", "RealDType", "ComplexArray", "IntArray", "BoolArray"]
 
 #: real-valued arrays (powers, wavelengths, weights, currents, ...)
 FloatArray: TypeAlias = NDArray[np.float64]
+#: single- or double-precision real arrays (the digital cores keep their weights' precision)
+RealArray: TypeAlias = NDArray[np.float32 | np.float64]
+#: the dtype of a :data:`RealArray`
+RealDType: TypeAlias = (
+    np.dtype[np.float32] | np.dtype[np.float64] | type[np.float32] | type[np.float64]
+)
 #: complex fields
 ComplexArray: TypeAlias = NDArray[np.complex128]
 #: indices and counts

@@ -36,7 +36,8 @@ class CorruptFileError(ValueError):
     """A file exists but is truncated, corrupt or of the wrong version."""
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:
+def atomic_write(path: str | os.PathLike[str],
+                 write: Callable[[io.BufferedWriter], object]) -> Path:
     """Call ``write(fh)`` on a temporary file beside ``path``, fsync, then rename onto ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
