@@ -16,14 +16,37 @@ from numpy.typing import ArrayLike
 from photonic_dfa.base.arrays import FloatArray
 
 if TYPE_CHECKING:
-    from photonic_dfa.architecture.fabricated import DesignInfo
+    from photonic_dfa.circuits.weight_bank import WeightBank
 
-__all__ = ["MeasurableChip", "one_hot_sweeps", "measure_weight_matrix", "applied_powers",
-           "LONG_AVERAGE"]
+__all__ = ["MeasurableChip", "DataSheet", "one_hot_sweeps", "measure_weight_matrix",
+           "applied_powers", "LONG_AVERAGE"]
 
 #: Detector samples per reading for stages that take few readings (lookup, closed loop,
 #: drift): 4096 samples are 0.4 us at 10 GS/s, far below a heater's settling time.
 LONG_AVERAGE = 4096
+
+
+class DataSheet(Protocol):
+    """What calibration reads of a chip's published design (e.g.
+    :class:`photonic_dfa.architecture.fabricated.DesignInfo`): never its hidden truth."""
+
+    @property
+    def channel_wavelengths(self) -> FloatArray: ...
+
+    @property
+    def max_heater_power(self) -> float: ...
+
+    @property
+    def heater_lsb(self) -> float: ...
+
+    @property
+    def linewidth_power(self) -> float: ...
+
+    @property
+    def branch_power(self) -> float: ...
+
+    @property
+    def design_bank(self) -> WeightBank: ...
 
 
 @runtime_checkable
@@ -31,7 +54,7 @@ class MeasurableChip(Protocol):
     """The measurement API (see :class:`photonic_dfa.architecture.fabricated.FabricatedChip`)."""
 
     @property
-    def design(self) -> DesignInfo: ...
+    def design(self) -> DataSheet: ...
 
     @property
     def n_inputs(self) -> int: ...

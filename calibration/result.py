@@ -43,9 +43,9 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
     from photonic_dfa.architecture.core import PhotonicMVM, ProgramInfo
-    from photonic_dfa.architecture.fabricated import DesignInfo
 
     from .crosstalk import CrosstalkEstimate
+    from .measurement import DataSheet
 
 __all__ = ["CalibrationResult", "FlaggedRingError", "STAGES", "FILE_KIND", "FILE_VERSION"]
 
@@ -111,7 +111,7 @@ class CalibrationResult:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_stages(cls, fit: ResonanceFit, crosstalk: CrosstalkEstimate, lookup: WeightLookup,
-                    design: DesignInfo, measurements: dict[str, int] | None = None,
+                    design: DataSheet, measurements: dict[str, int] | None = None,
                     meta: Mapping[str, object] | None = None) -> CalibrationResult:
         """Assemble a result. Rings without a resonance are classified by what was
         measured: a heater that shifts no neighbour (less than a tenth of the chip's
