@@ -23,6 +23,7 @@ demo: data
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
 
 test: lint
 	$(PY) -m pytest -q

@@ -8,9 +8,11 @@ responsivity mismatch, line-power spread, modulator extinction) are applied here
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from photonic_dfa.base.arrays import FloatArray
 from photonic_dfa.devices.laser import CombLaser
 from photonic_dfa.devices.microring import AddDropRing
 from photonic_dfa.devices.modulator import MachZehnderModulator, RingModulator
@@ -18,6 +20,9 @@ from photonic_dfa.devices.photodetector import BalancedPhotodetector, Photodetec
 from photonic_dfa.devices.thermal import Heater, ThermalCrosstalk
 
 from .config import ChipConfig
+
+if TYPE_CHECKING:
+    from photonic_dfa.circuits.weight_bank import WeightBank
 
 __all__ = [
     "build_laser", "build_modulator", "build_detector", "build_heater", "build_crosstalk",
@@ -36,7 +41,7 @@ def build_laser(cfg: ChipConfig) -> CombLaser:
         wall_plug_efficiency=lc.wall_plug_efficiency)
 
 
-def channel_powers(cfg: ChipConfig) -> np.ndarray:
+def channel_powers(cfg: ChipConfig) -> FloatArray:
     """Per-line laser powers (W): a fixed draw of the line spread seeded by ``errors.seed``."""
     laser = build_laser(cfg)
     if not cfg.errors.laser_power_spread:
@@ -108,7 +113,7 @@ def build_ring(cfg: ChipConfig) -> AddDropRing:
         wavelength0=cfg.laser.center_wavelength, dn_dT=r.dn_dT)
 
 
-def build_bank(cfg: ChipConfig):  # -> WeightBank
+def build_bank(cfg: ChipConfig) -> WeightBank:
     """The design weight bank (every ring on its channel when cold)."""
     from photonic_dfa.circuits.weight_bank import WeightBank
 
@@ -124,9 +129,9 @@ def broadcast_loss(cfg: ChipConfig) -> float:
     """Power fraction reaching one of M banks: ``(1/M) 10^(-excess log2 M / 10)``."""
     m = cfg.core.n_outputs
     stages = math.log2(m) if m > 1 else 0.0
-    return 10.0 ** (-cfg.core.splitter_excess_loss_db * stages / 10.0) / m
+    return float(10.0 ** (-cfg.core.splitter_excess_loss_db * stages / 10.0)) / m
 
 
 def link_transmission(cfg: ChipConfig) -> float:
     """Laser-to-bank power fraction excluding the modulator: link loss and broadcast split."""
-    return 10.0 ** (-cfg.core.link_loss_db / 10.0) * broadcast_loss(cfg)
+    return float(10.0 ** (-cfg.core.link_loss_db / 10.0)) * broadcast_loss(cfg)

@@ -20,9 +20,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar, Self, TypedDict, TypeVar, Unpack
 
 from photonic_dfa.base.tomlfile import read_toml
 from photonic_dfa.base.validation import check_int, check_scalar
@@ -38,9 +39,12 @@ __all__ = [
 ]
 
 
-def _p(default: Any, doc: str, source: str = "", low: float | None = None,
+_T = TypeVar("_T", bool, int, float, str)
+
+
+def _p(default: _T, doc: str, source: str = "", low: float | None = None,
        high: float | None = None, choices: tuple[str, ...] | None = None,
-       low_inclusive: bool = True) -> Any:
+       low_inclusive: bool = True) -> _T:
     """A documented, range-checked config field."""
     return field(default=default, metadata={
         "doc": doc, "source": source, "low": low, "high": high, "choices": choices,
@@ -50,7 +54,7 @@ def _p(default: Any, doc: str, source: str = "", low: float | None = None,
 class _Section:
     """Validation and dict conversion shared by every section dataclass."""
 
-    _subsections: ClassVar[dict[str, type]] = {}
+    _subsections: ClassVar[dict[str, type[_Section]]] = {}
 
     def __post_init__(self) -> None:
         name = getattr(self, "_name", type(self).__name__)
@@ -79,7 +83,7 @@ class _Section:
 
     # ---------------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, data: dict[str, Any], prefix: str = "") -> Any:
+    def from_dict(cls, data: Mapping[str, object], prefix: str = "") -> Self:
         if not isinstance(data, dict):
             raise ValueError(f"{prefix or 'config'} must be a table, got {data!r}")
         names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
@@ -88,14 +92,14 @@ class _Section:
                 where = f"{prefix}.{k}" if prefix else k
                 raise ValueError(f"unknown configuration key {where!r}; allowed: "
                                  f"{', '.join(sorted(names))}")
-        kw: dict[str, Any] = {}
+        kw: dict[str, object] = {}
         for k, v in data.items():
             sub = cls._subsections.get(k)
             kw[k] = sub.from_dict(v, f"{prefix}.{k}" if prefix else k) if sub else v
         return cls(**kw)
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {}
         for f in fields(self):  # type: ignore[arg-type]
             v = getattr(self, f.name)
             out[f.name] = v.to_dict() if isinstance(v, _Section) else v
@@ -359,7 +363,7 @@ class PerfConfig(_Section):
                             1_000_000)
 
 
-_SECTIONS: dict[str, type] = {
+_SECTIONS: dict[str, type[_Section]] = {
     "core": CoreConfig, "ring": RingConfig, "heater": HeaterConfig,
     "crosstalk": CrosstalkConfig, "laser": LaserConfig, "modulator": ModulatorConfig,
     "dac": DACConfig, "detector": DetectorConfig, "tia": TIAConfig, "adc": ADCConfig,
@@ -367,12 +371,30 @@ _SECTIONS: dict[str, type] = {
 }
 
 
+class Sections(TypedDict, total=False):
+    """Keyword arguments of :meth:`ChipConfig.ideal`: any of the chip's sections."""
+
+    core: CoreConfig
+    ring: RingConfig
+    heater: HeaterConfig
+    crosstalk: CrosstalkConfig
+    laser: LaserConfig
+    modulator: ModulatorConfig
+    dac: DACConfig
+    detector: DetectorConfig
+    tia: TIAConfig
+    adc: ADCConfig
+    bank: BankConfig
+    errors: ErrorConfig
+    perf: PerfConfig
+
+
 @dataclass(frozen=True)
 class ChipConfig(_Section):
     """The whole chip: every section above. ``ChipConfig()`` is the documented default."""
 
     _name: ClassVar[str] = "chip"
-    _subsections: ClassVar[dict[str, type]] = _SECTIONS
+    _subsections: ClassVar[dict[str, type[_Section]]] = _SECTIONS
     core: CoreConfig = field(default_factory=CoreConfig)
     ring: RingConfig = field(default_factory=RingConfig)
     heater: HeaterConfig = field(default_factory=HeaterConfig)
@@ -388,7 +410,7 @@ class ChipConfig(_Section):
     perf: PerfConfig = field(default_factory=PerfConfig)
 
     @classmethod
-    def ideal(cls, **sections: Any) -> ChipConfig:
+    def ideal(cls, **sections: Unpack[Sections]) -> ChipConfig:
         """Default geometry with every error source off (the core then computes W x)."""
         switches = {f.name: False for f in fields(ErrorConfig) if f.name != "seed"}
         base = cls(**sections)
@@ -408,16 +430,17 @@ class ChipConfig(_Section):
             raise ValueError(f"invalid TOML: {exc}") from None
         return cls.from_dict(data)
 
-    def updated(self, **dotted: Any) -> ChipConfig:
+    def updated(self, **dotted: object) -> ChipConfig:
         """Copy with dotted keys changed, e.g. ``cfg.updated(**{"errors.shot": False})``."""
         data = self.to_dict()
         for key, value in dotted.items():
             parts = key.split(".")
             node = data
             for part in parts[:-1]:
-                if not isinstance(node.get(part), dict):
+                child = node.get(part)
+                if not isinstance(child, dict):
                     raise ValueError(f"unknown configuration key {key!r}")
-                node = node[part]
+                node = child
             if parts[-1] not in node or isinstance(node[parts[-1]], dict):
                 raise ValueError(f"unknown configuration key {key!r}")
             node[parts[-1]] = value
@@ -437,7 +460,7 @@ class ChipConfig(_Section):
         return atomic_write(path, lambda fh: fh.write(text))
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: object) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):

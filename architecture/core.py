@@ -68,12 +68,14 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.constants import Boltzmann, elementary_charge
 
+from photonic_dfa.base.arrays import FloatArray, IntArray, RealArray
 from photonic_dfa.base.validation import check_array, check_int, check_scalar
 from photonic_dfa.devices.photodetector import ADC
 
@@ -82,9 +84,14 @@ from ._encode import encode_rows
 from .chip import build_bank, build_detector, build_modulator, channel_powers, link_transmission
 from .config import ChipConfig
 
+if TYPE_CHECKING:
+    from photonic_dfa.circuits.weight_bank import WeightBank
+
 __all__ = ["PhotonicMVM", "ProgramInfo", "Encoder"]
 
-HeaterPowers = np.ndarray | Callable[[np.ndarray], np.ndarray]
+#: heater powers for :meth:`PhotonicMVM.program`: an ``(M, N)`` array (W) or a hook mapping the
+#: target bank weights ``(M, N)`` to the powers that realise them
+HeaterPowers = FloatArray | Callable[[FloatArray], FloatArray]
 
 _NO_GATE = np.ones((1, 1), dtype=np.bool_)  # placeholder operand when no gate is given
 
@@ -108,12 +115,12 @@ class Encoder:
 
     t_min: float
     t_max: float
-    levels: np.ndarray
-    bounds: np.ndarray
+    levels: FloatArray
+    bounds: FloatArray
     continuous: bool
     #: ``start[m]`` = number of bounds <= ``m / len(start)``: the code search of a ``v`` in
     #: cell ``m`` starts there and steps over the few bounds inside the cell
-    start: np.ndarray = field(init=False, repr=False, compare=False)
+    start: IntArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         cells = np.arange(4 * (self.bounds.size + 1)) / (4.0 * (self.bounds.size + 1))
@@ -147,7 +154,7 @@ class Encoder:
         bounds = (np.arange(n - 1) + 0.5) / (n - 1.0)
         return cls(0.0, 1.0, levels, bounds, False)
 
-    def encode(self, v: np.ndarray) -> np.ndarray:
+    def encode(self, v: FloatArray) -> FloatArray:
         """Transmission for ``v`` in [0, 1] (numpy reference of the kernel's encoding)."""
         v = np.clip(np.asarray(v, dtype=float), 0.0, 1.0)
         if self.continuous:
@@ -193,8 +200,9 @@ class PhotonicMVM:
         (:attr:`threads`); results do not depend on it.
     """
 
-    def __init__(self, config: ChipConfig | None = None, banks: Sequence[Any] | None = None,
-                 weight_limit: float | None = None, *, threads: int = 1):
+    def __init__(self, config: ChipConfig | None = None,
+                 banks: Sequence[WeightBank] | None = None,
+                 weight_limit: float | None = None, *, threads: int = 1) -> None:
         self.threads = threads
         cfg = ChipConfig() if config is None else config
         if not isinstance(cfg, ChipConfig):
@@ -215,7 +223,7 @@ class PhotonicMVM:
                 if getattr(bk, "n_channels", None) != self.n_inputs:
                     raise ValueError(f"banks[{i}] must have core.n_inputs={self.n_inputs} "
                                      f"channels, got {getattr(bk, 'n_channels', None)!r}")
-            self._banks: tuple[Any, ...] | None = banks
+            self._banks: tuple[WeightBank, ...] | None = banks
         elif e.weight_bank:
             self._banks = (build_bank(cfg),)
         else:
@@ -260,8 +268,8 @@ class PhotonicMVM:
         self._tiles: list[_Tile] = []
         self._shape: tuple[int, int] | None = None
         self.info: ProgramInfo | None = None
-        self.realised: np.ndarray | None = None
-        self.heater_powers: np.ndarray | None = None
+        self.realised: FloatArray | None = None
+        self.heater_powers: FloatArray | None = None
         self.adc_clipped = 0
 
     @property
@@ -277,7 +285,7 @@ class PhotonicMVM:
         return self._threads
 
     @threads.setter
-    def threads(self, n: Any) -> None:
+    def threads(self, n: int) -> None:
         self._threads = check_int("threads", n, 1, None)
 
     # ------------------------------------------------------------------ programming
@@ -296,7 +304,7 @@ class PhotonicMVM:
         """(row tiles, column tiles) for a matrix of ``shape`` ``(n_out, n_in)``."""
         return (math.ceil(shape[0] / self.n_outputs), math.ceil(shape[1] / self.n_inputs))
 
-    def program(self, weights: Any, *, scale: float | None = None,
+    def program(self, weights: ArrayLike, *, scale: float | None = None,
                 heater_powers: HeaterPowers | None = None, clip: bool = True) -> ProgramInfo:
         """Program the target matrix ``weights`` ``(n_out, n_in)``.
 
@@ -482,7 +490,7 @@ class PhotonicMVM:
                      np.concatenate([t.pline for t in tiles]), len(tiles))
 
     # ------------------------------------------------------------------ computing
-    def _generator(self, rng: Any) -> np.random.Generator:
+    def _generator(self, rng: np.random.Generator | int | None) -> np.random.Generator:
         if rng is None:
             return self._rng
         if isinstance(rng, np.random.Generator):
@@ -492,7 +500,8 @@ class PhotonicMVM:
         raise ValueError(f"rng must be None, a numpy Generator or a non-negative seed, "
                          f"got {rng!r}")
 
-    def matvec(self, x: Any, gate: Any = None, rng: Any = None) -> np.ndarray:
+    def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
+               rng: np.random.Generator | int | None = None) -> RealArray:
         """``W x`` for a batch ``x`` ``(batch, n_in)`` (or one vector ``(n_in,)``).
 
         ``gate``: optional boolean ``(batch, n_out)``; False outputs are zero (ReLU
@@ -568,7 +577,7 @@ class PhotonicMVM:
     __call__ = matvec
 
     # ------------------------------------------------------------------ analysis
-    def analytic_noise_std(self, x: Any) -> np.ndarray:
+    def analytic_noise_std(self, x: ArrayLike) -> FloatArray:
         """Output noise std ``(batch, n_out)`` from the device model
         (:meth:`BalancedPhotodetector.noise_variance` on each bank's per-channel drop and
         through powers, summed over passes and column tiles), in output units. Exact for

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike, NDArray
+from numpy.typing import ArrayLike
 
+from photonic_dfa.base.arrays import RealArray, RealDType
 from photonic_dfa.base.validation import check_scalar
 
 __all__ = ["AUTHORS_ERROR", "AuthorsErrorModel", "DigitalCore", "GaussianErrorCore",
@@ -34,7 +35,7 @@ class MatVecCore(Protocol):
     def program(self, weights: ArrayLike) -> object: ...
 
     def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
-               rng: np.random.Generator | None = None) -> NDArray[np.floating]: ...
+               rng: np.random.Generator | None = None) -> RealArray: ...
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ class AuthorsErrorModel:
         check_scalar("std", self.std, 0.0, 10.0)
 
     def noise(self, rng: np.random.Generator, shape: tuple[int, ...],
-              scale: float | NDArray[np.floating] = 1.0,
-              dtype: DTypeLike = np.float64) -> NDArray[np.floating]:
+              scale: float | RealArray = 1.0,
+              dtype: RealDType = np.float64) -> RealArray:
         """``scale * (mean + std Z)``, ``Z`` standard normal of ``shape`` drawn from ``rng``."""
         z = rng.standard_normal(shape, dtype=dtype)
         z *= self.std
@@ -66,13 +67,13 @@ class AuthorsErrorModel:
 AUTHORS_ERROR = AuthorsErrorModel()
 
 
-def _programmed(matrix: NDArray[np.floating] | None) -> NDArray[np.floating]:
+def _programmed(matrix: RealArray | None) -> RealArray:
     if matrix is None:
         raise ValueError("program(weights) must be called before matvec")
     return matrix
 
 
-def _matrix(weights: ArrayLike) -> NDArray[np.floating]:
+def _matrix(weights: ArrayLike) -> RealArray:
     w = np.array(weights)
     if w.ndim != 2 or w.size == 0 or not np.issubdtype(w.dtype, np.floating) \
             or not np.all(np.isfinite(w)):
@@ -81,7 +82,7 @@ def _matrix(weights: ArrayLike) -> NDArray[np.floating]:
     return w
 
 
-def _gated(y: NDArray[np.floating], gate: ArrayLike | None) -> NDArray[np.floating]:
+def _gated(y: RealArray, gate: ArrayLike | None) -> RealArray:
     if gate is not None:
         g = np.asarray(gate)
         if g.shape != y.shape:
@@ -95,14 +96,14 @@ class DigitalCore:
     with. ``calls`` counts ``matvec`` calls."""
 
     def __init__(self) -> None:
-        self.matrix: NDArray[np.floating] | None = None
+        self.matrix: RealArray | None = None
         self.calls = 0
 
     def program(self, weights: ArrayLike) -> None:
         self.matrix = _matrix(weights)
 
     def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
-               rng: np.random.Generator | None = None) -> NDArray[np.floating]:
+               rng: np.random.Generator | None = None) -> RealArray:
         m = _programmed(self.matrix)
         self.calls += 1
         return _gated(np.asarray(x) @ m.T, gate)
@@ -126,7 +127,7 @@ class GaussianErrorCore:
         self.rng = np.random.default_rng() if rng is None else rng
         self.model = model
         self.input_scaling: InputScaling = input_scaling
-        self.matrix: NDArray[np.floating] | None = None
+        self.matrix: RealArray | None = None
         self.matrix_scale = 1.0
 
     def program(self, weights: ArrayLike) -> None:
@@ -135,7 +136,7 @@ class GaussianErrorCore:
         self.matrix = w / w.dtype.type(self.matrix_scale)
 
     def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
-               rng: np.random.Generator | None = None) -> NDArray[np.floating]:
+               rng: np.random.Generator | None = None) -> RealArray:
         m = _programmed(self.matrix)
         xa = np.asarray(x, dtype=m.dtype)
         if xa.ndim != 2 or xa.shape[1] != m.shape[1]:

@@ -40,17 +40,20 @@ the fabricated banks); calibration never calls it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from photonic_dfa.base.arrays import FloatArray, IntArray
 from photonic_dfa.base.tomlfile import read_toml
 from photonic_dfa.base.validation import check_array, check_int, check_scalar
 from photonic_dfa.circuits.bank_solvers import RingArrays, bus_element, cascade, ring_elements
 from photonic_dfa.circuits.weight_bank import WeightBank
+from photonic_dfa.devices.microring import AddDropRing
 from photonic_dfa.devices.thermal import ThermalCrosstalk
 
 from .chip import (
@@ -142,7 +145,7 @@ class FabricationSpec:
                                               self.readout_averages, 1, 10**9))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FabricationSpec:
+    def from_dict(cls, data: Mapping[str, object]) -> FabricationSpec:
         if not isinstance(data, dict):
             raise ValueError(f"fabrication must be a table, got {data!r}")
         names = {f.name for f in fields(cls)}
@@ -152,7 +155,7 @@ class FabricationSpec:
                                  f"{', '.join(sorted(names))}")
         return cls(**data)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if getattr(self, f.name) is not None}
 
@@ -174,7 +177,7 @@ class DesignInfo:
 
     n_inputs: int
     n_outputs: int
-    channel_wavelengths: np.ndarray
+    channel_wavelengths: FloatArray
     max_heater_power: float
     heater_lsb: float
     tuning_bias: float
@@ -201,25 +204,25 @@ class DesignInfo:
 class _Truth:
     """The hidden chip (one per FabricatedChip)."""
 
-    rings: tuple[tuple[Any, ...], ...]  # (M, N) AddDropRing
+    rings: tuple[tuple[AddDropRing, ...], ...]  # (M, N)
     ra: RingArrays  # arrays (M, 1, N)
-    bus: np.ndarray | None  # (M, N_ch) per-bank bus element, or None
-    k_eff: np.ndarray  # (M, N, N) K/W per commanded watt
-    gain: np.ndarray  # (N,) line power / nominal
+    bus: FloatArray | None  # (M, N_ch) per-bank bus element, or None
+    k_eff: FloatArray  # (M, N, N) K/W per commanded watt
+    gain: FloatArray  # (N,) line power / nominal
     half_m: float
-    dead: np.ndarray  # (M, N) bool
-    unreachable: np.ndarray  # (M, N) bool
-    offsets: np.ndarray  # (M, N) cold-resonance offset from the design, m
+    dead: FloatArray  # (M, N) bool
+    unreachable: FloatArray  # (M, N) bool
+    offsets: FloatArray  # (M, N) cold-resonance offset from the design, m
     ambient_chip: float
-    ambient_bank: np.ndarray  # (M,)
+    ambient_bank: FloatArray  # (M,)
     rng: np.random.Generator  # noise and drift
 
     @property
-    def ambient(self) -> np.ndarray:
+    def ambient(self) -> FloatArray:
         return self.ambient_chip + self.ambient_bank
 
 
-def _quantize(p: np.ndarray, lsb: float, pmax: float) -> np.ndarray:
+def _quantize(p: FloatArray, lsb: float, pmax: float) -> FloatArray:
     """The heater driver's power rounding (as :meth:`PhotonicMVM.program` applies it)."""
     if lsb <= 0.0:
         return p
@@ -341,7 +344,9 @@ class FabricatedChip:
         bus_len = design_bank.bus_length
         solver = cfg.bank.solver
         if bus_len > 0.0:
-            bus = np.stack([bus_element(rings[j][0], bus_len, lam, solver) for j in range(m)])
+            # a bus of positive length always has an element (None only for length 0)
+            bus = np.stack([cast(FloatArray, bus_element(rings[j][0], bus_len, lam, solver))
+                            for j in range(m)])
         else:
             bus = None
 
@@ -401,12 +406,12 @@ class FabricatedChip:
         return self.__time
 
     @property
-    def heater_powers(self) -> np.ndarray:
+    def heater_powers(self) -> FloatArray:
         """The commanded heater powers ``(M, N)`` (W)."""
         return self.__powers.copy()
 
     @property
-    def inputs(self) -> np.ndarray:
+    def inputs(self) -> FloatArray:
         """The current channel inputs ``(N,)``."""
         return self.__inputs.copy()
 
@@ -434,12 +439,12 @@ class FabricatedChip:
         """Set the channel inputs ``(N,)``: line intensity at the banks over nominal, [0, 1]."""
         self.__inputs = self._check_inputs(inputs, single=True)
 
-    def read(self, samples: int | None = None) -> np.ndarray:
+    def read(self, samples: int | None = None) -> FloatArray:
         """One reading of every bank's detector ``(M,)`` at the current settings."""
         return self.measure(self.__inputs, self.__powers, samples)
 
     def measure(self, inputs: ArrayLike, heater_powers: ArrayLike,
-                samples: int | None = None) -> np.ndarray:
+                samples: int | None = None) -> FloatArray:
         """Readings for settings: inputs ``(N,)`` or ``(B, N)``, heater powers ``(M, N)`` or
         ``(B, M, N)`` (broadcast over ``B``). Returns ``(M,)`` or ``(B, M)``; counts ``B``
         measurements. ``samples`` overrides :attr:`FabricationSpec.readout_averages`."""
@@ -487,7 +492,7 @@ class FabricatedChip:
         check_scalar("weight_limit", weight_limit, 0.0, low_inclusive=False)
         return _BenchCore(self.config, banks=_true_banks(self), weight_limit=weight_limit)
 
-    def design_heater_powers(self, targets: ArrayLike) -> np.ndarray:
+    def design_heater_powers(self, targets: ArrayLike) -> FloatArray:
         """Uncalibrated programming: the design bank's inverse for targets ``(..., M, N)``
         (clipped to its reachable range), as if the chip were its design."""
         tgt = check_array("targets", targets)
@@ -499,7 +504,7 @@ class FabricatedChip:
         return p
 
     # ------------------------------------------------------------------ internals
-    def _check_powers(self, heater_powers: ArrayLike, single: bool) -> np.ndarray:
+    def _check_powers(self, heater_powers: ArrayLike, single: bool) -> FloatArray:
         pmax = self.design.max_heater_power
         p = check_array("heater_powers", heater_powers, 0.0, pmax * (1.0 + 1e-12))
         shape = (self.n_outputs, self.n_inputs)
@@ -508,9 +513,10 @@ class FabricatedChip:
             want = f"({shape[0]}, {shape[1]})" if single else \
                 f"({shape[0]}, {shape[1]}) or (B, {shape[0]}, {shape[1]})"
             raise ValueError(f"heater_powers must have shape {want}, got {p.shape}")
-        return np.minimum(p, pmax)
+        clipped: FloatArray = np.minimum(p, pmax)
+        return clipped
 
-    def _check_inputs(self, inputs: ArrayLike, single: bool) -> np.ndarray:
+    def _check_inputs(self, inputs: ArrayLike, single: bool) -> FloatArray:
         x = check_array("inputs", inputs, 0.0, 1.0)
         n = self.n_inputs
         ok = x.shape == (n,) if single else (x.ndim in (1, 2) and x.shape[-1] == n)
@@ -519,7 +525,7 @@ class FabricatedChip:
                              f" or (B, {n})") + f", got {x.shape}")
         return x
 
-    def __readout(self, x: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __readout(self, x: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Noise-free readings ``(B, M)`` and their single-sample variance."""
         t = self.__truth
         pq = _quantize(p, self.design.heater_lsb, self.design.max_heater_power)
@@ -539,12 +545,12 @@ class FabricatedChip:
         return mean, var
 
 
-def _cold_resonances(bank: WeightBank, lam: np.ndarray) -> np.ndarray:
+def _cold_resonances(bank: WeightBank, lam: FloatArray) -> FloatArray:
     return np.array([rg.resonance_near(float(w)) for rg, w in zip(bank.rings, lam)])
 
 
-def _transmissions(t: _Truth, powers: np.ndarray, wl: np.ndarray, idx: np.ndarray,
-                   solver: str) -> tuple[np.ndarray, np.ndarray]:
+def _transmissions(t: _Truth, powers: FloatArray, wl: FloatArray, idx: IntArray,
+                   solver: str) -> tuple[FloatArray, FloatArray]:
     """``(T_thru, T_drop)`` ``(B, M, C)`` of every bank at wavelengths ``wl`` ``(B, C)``
     (channels ``idx``), vectorised over banks."""
     theta = np.einsum("bmj,mkj->bmk", powers, t.k_eff) + t.ambient[None, :, None]
@@ -558,8 +564,8 @@ def _transmissions(t: _Truth, powers: np.ndarray, wl: np.ndarray, idx: np.ndarra
     return total[0], total[1]
 
 
-def _noise_variance(cfg: ChipConfig, spec: FabricationSpec, coef: np.ndarray,
-                    thru: np.ndarray, drop: np.ndarray, half_m: float) -> np.ndarray:
+def _noise_variance(cfg: ChipConfig, spec: FabricationSpec, coef: FloatArray,
+                    thru: FloatArray, drop: FloatArray, half_m: float) -> FloatArray:
     """Single-sample variance of a normalised reading: shot, thermal and RIN of the
     balanced pair at the configured bandwidth, over ``(R P_nominal)^2``."""
     e = cfg.errors
@@ -589,17 +595,17 @@ class ChipTruth:
     """
 
     banks: tuple[WeightBank, ...]
-    thermal_matrices: np.ndarray
-    resonance_offsets: np.ndarray
-    dead_heaters: np.ndarray
-    unreachable_rings: np.ndarray
-    ambient: np.ndarray
-    line_gain: np.ndarray
+    thermal_matrices: FloatArray
+    resonance_offsets: FloatArray
+    dead_heaters: FloatArray
+    unreachable_rings: FloatArray
+    ambient: FloatArray
+    line_gain: FloatArray
     half_mismatch: float
     config: ChipConfig
     heater_lsb: float
 
-    def weights(self, heater_powers: ArrayLike) -> np.ndarray:
+    def weights(self, heater_powers: ArrayLike) -> FloatArray:
         """Noise-free effective weights ``(..., M, N)`` for commanded powers ``(..., M, N)``
         (heater rounding applied): what the core multiplies input k by in bank j."""
         p = check_array("heater_powers", heater_powers, 0.0)
@@ -627,18 +633,18 @@ class ChipTruth:
 class _BenchCore(PhotonicMVM):
     """A fabricated chip's core: programmed through heater powers only."""
 
-    def program(self, weights: Any, *, scale: float | None = None,
-                heater_powers: HeaterPowers | None = None) -> ProgramInfo:
+    def program(self, weights: ArrayLike, *, scale: float | None = None,
+                heater_powers: HeaterPowers | None = None, clip: bool = True) -> ProgramInfo:
         if heater_powers is None:
             raise ValueError("a fabricated chip is programmed through heater powers (e.g. "
                              "program(W, heater_powers=calibration.program_hook())), not "
                              "through its hidden model")
-        return super().program(weights, scale=scale, heater_powers=heater_powers)
+        return super().program(weights, scale=scale, heater_powers=heater_powers, clip=clip)
 
 
 def _true_banks(chip: FabricatedChip) -> tuple[WeightBank, ...]:
     """The fabricated banks at the chip's ambient temperature (its physics, hidden)."""
-    t: _Truth = chip._FabricatedChip__truth
+    t: _Truth = chip._FabricatedChip__truth  # type: ignore[attr-defined]  # name-mangled
     lam = tuple(float(w) for w in chip.design.channel_wavelengths)
     heater = build_heater(chip.config)
     db = chip.design.design_bank
@@ -653,7 +659,7 @@ def evaluation_truth(chip: FabricatedChip) -> ChipTruth:
     """Open a chip's hidden truth. For evaluation only: calibration must never use it."""
     if not isinstance(chip, FabricatedChip):
         raise ValueError(f"chip must be a FabricatedChip, got {type(chip).__name__}")
-    t: _Truth = chip._FabricatedChip__truth
+    t: _Truth = chip._FabricatedChip__truth  # type: ignore[attr-defined]  # name-mangled
     cfg = chip.config
     return ChipTruth(banks=_true_banks(chip), thermal_matrices=t.k_eff.copy(),
                      resonance_offsets=t.offsets.copy(), dead_heaters=t.dead.copy(),

@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from photonic_dfa.architecture.config import ChipConfig
 from photonic_dfa.architecture.core import PhotonicMVM, ProgramInfo
 from photonic_dfa.architecture.fabricated import FabricatedChip, FabricationSpec
+from photonic_dfa.base.arrays import RealArray
 
 from .pipeline import CalibrationOptions, calibrate
 from .result import STAGES, CalibrationResult
@@ -61,7 +62,7 @@ class CalibratedCore:
             weights, heater_powers=self.result.program_hook(self.stage, self.allow_flagged))
 
     def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
-               rng: np.random.Generator | None = None) -> NDArray[np.float64]:
+               rng: np.random.Generator | None = None) -> RealArray:
         """``X W^T`` on the chip (detector noise from ``rng``), zero where ``gate`` is False."""
         return self.core.matvec(x, gate=gate, rng=rng)
 

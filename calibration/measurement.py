@@ -8,16 +8,45 @@ any object with these members (tests run them on a proxy exposing nothing else).
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-__all__ = ["MeasurableChip", "one_hot_sweeps", "measure_weight_matrix", "applied_powers",
-           "LONG_AVERAGE"]
+from photonic_dfa.base.arrays import FloatArray
+
+if TYPE_CHECKING:
+    from photonic_dfa.circuits.weight_bank import WeightBank
+
+__all__ = ["MeasurableChip", "DataSheet", "one_hot_sweeps", "measure_weight_matrix",
+           "applied_powers", "LONG_AVERAGE"]
 
 #: Detector samples per reading for stages that take few readings (lookup, closed loop,
 #: drift): 4096 samples are 0.4 us at 10 GS/s, far below a heater's settling time.
 LONG_AVERAGE = 4096
+
+
+class DataSheet(Protocol):
+    """What calibration reads of a chip's published design (e.g.
+    :class:`photonic_dfa.architecture.fabricated.DesignInfo`): never its hidden truth."""
+
+    @property
+    def channel_wavelengths(self) -> FloatArray: ...
+
+    @property
+    def max_heater_power(self) -> float: ...
+
+    @property
+    def heater_lsb(self) -> float: ...
+
+    @property
+    def linewidth_power(self) -> float: ...
+
+    @property
+    def branch_power(self) -> float: ...
+
+    @property
+    def design_bank(self) -> WeightBank: ...
 
 
 @runtime_checkable
@@ -25,7 +54,7 @@ class MeasurableChip(Protocol):
     """The measurement API (see :class:`photonic_dfa.architecture.fabricated.FabricatedChip`)."""
 
     @property
-    def design(self) -> Any: ...
+    def design(self) -> DataSheet: ...
 
     @property
     def n_inputs(self) -> int: ...
@@ -36,12 +65,12 @@ class MeasurableChip(Protocol):
     @property
     def measurement_count(self) -> int: ...
 
-    def measure(self, inputs: Any, heater_powers: Any, samples: int | None = None
-                ) -> np.ndarray: ...
+    def measure(self, inputs: ArrayLike, heater_powers: ArrayLike, samples: int | None = None
+                ) -> FloatArray: ...
 
 
-def one_hot_sweeps(chip: MeasurableChip, channels: np.ndarray, powers: np.ndarray,
-                   samples: int | None = None) -> np.ndarray:
+def one_hot_sweeps(chip: MeasurableChip, channels: ArrayLike, powers: FloatArray,
+                   samples: int | None = None) -> FloatArray:
     """Readings ``(B, M)`` for a batch: channel ``channels[b]`` alone lit at full
     intensity, heater powers ``powers[b]`` ``(B, M, N)``."""
     ch = np.asarray(channels, dtype=int)
@@ -50,8 +79,8 @@ def one_hot_sweeps(chip: MeasurableChip, channels: np.ndarray, powers: np.ndarra
     return chip.measure(x, powers, samples)
 
 
-def measure_weight_matrix(chip: MeasurableChip, heater_powers: np.ndarray,
-                          samples: int | None = None) -> np.ndarray:
+def measure_weight_matrix(chip: MeasurableChip, heater_powers: FloatArray,
+                          samples: int | None = None) -> FloatArray:
     """Measured effective weights ``(M, N)`` at heater powers ``(M, N)``: column k is the
     reading with channel k alone lit (N readings, all banks at once)."""
     n = chip.n_inputs
@@ -59,7 +88,7 @@ def measure_weight_matrix(chip: MeasurableChip, heater_powers: np.ndarray,
     return one_hot_sweeps(chip, np.arange(n), p, samples).T
 
 
-def applied_powers(chip: MeasurableChip, powers: np.ndarray) -> np.ndarray:
+def applied_powers(chip: MeasurableChip, powers: FloatArray) -> FloatArray:
     """The powers the heater drivers really apply for commanded ``powers``: rounded to the
     data sheet's step ``design.heater_lsb`` (none if 0), within ``[0, max_heater_power]``.
     Sweeps record these, so a model is never fitted to powers the chip did not apply."""
@@ -67,4 +96,5 @@ def applied_powers(chip: MeasurableChip, powers: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(powers, dtype=float), 0.0, d.max_heater_power)
     if d.heater_lsb > 0.0:
         p = np.clip(np.rint(p / d.heater_lsb) * d.heater_lsb, 0.0, d.max_heater_power)
-    return p
+    applied: FloatArray = p
+    return applied

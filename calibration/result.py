@@ -23,13 +23,14 @@ truncated or corrupt file raises :class:`~photonic_dfa.base.atomic.CorruptFileEr
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from photonic_dfa.base.arrays import BoolArray, FloatArray
 from photonic_dfa.base.atomic import load_npz_checked, save_npz_checked
 from photonic_dfa.base.validation import check_array
 
@@ -37,6 +38,14 @@ from .crosstalk import powers_for_equivalent
 from .lorentzian import lorentzian_inverse
 from .resonance_search import ResonanceFit
 from .weight_lookup import WeightLookup, lookup_equivalent, resonance_equivalent
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from photonic_dfa.architecture.core import PhotonicMVM, ProgramInfo
+
+    from .crosstalk import CrosstalkEstimate
+    from .measurement import DataSheet
 
 __all__ = ["CalibrationResult", "FlaggedRingError", "STAGES", "FILE_KIND", "FILE_VERSION"]
 
@@ -63,33 +72,33 @@ class CalibrationResult:
     """Calibration of an ``(M, N)`` chip (module docstring). Arrays are over rings
     ``(M, N)`` unless said; powers in W."""
 
-    p0: np.ndarray
-    gamma: np.ndarray
-    amplitude: np.ndarray
-    baseline: np.ndarray
-    p0_stderr: np.ndarray
-    found: np.ndarray
-    stuck: np.ndarray
-    context: np.ndarray
-    sweep_powers: np.ndarray  # (M, N, G)
-    sweep_readings: np.ndarray  # (M, N, G)
-    crosstalk: np.ndarray  # (M, N, N)
-    crosstalk_step: np.ndarray
-    u_samples: np.ndarray  # (M, N, G)
-    w_samples: np.ndarray
-    u_table: np.ndarray  # (M, N, T)
-    w_table: np.ndarray
-    w_min: np.ndarray
-    w_max: np.ndarray
-    park: np.ndarray
-    dead_heater: np.ndarray
-    unreachable: np.ndarray
-    blocked: np.ndarray
-    drift_shift: np.ndarray
+    p0: FloatArray
+    gamma: FloatArray
+    amplitude: FloatArray
+    baseline: FloatArray
+    p0_stderr: FloatArray
+    found: BoolArray
+    stuck: FloatArray
+    context: FloatArray
+    sweep_powers: FloatArray  # (M, N, G)
+    sweep_readings: FloatArray  # (M, N, G)
+    crosstalk: FloatArray  # (M, N, N)
+    crosstalk_step: FloatArray
+    u_samples: FloatArray  # (M, N, G)
+    w_samples: FloatArray
+    u_table: FloatArray  # (M, N, T)
+    w_table: FloatArray
+    w_min: FloatArray
+    w_max: FloatArray
+    park: FloatArray
+    dead_heater: BoolArray
+    unreachable: BoolArray
+    blocked: BoolArray
+    drift_shift: FloatArray
     max_heater_power: float
     heater_lsb: float
     measurements: dict[str, int] = field(default_factory=dict)
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         m, n = np.shape(self.p0)
@@ -101,9 +110,9 @@ class CalibrationResult:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_stages(cls, fit: ResonanceFit, crosstalk: Any, lookup: WeightLookup,
-                    design: Any, measurements: dict[str, int] | None = None,
-                    meta: dict[str, Any] | None = None) -> CalibrationResult:
+    def from_stages(cls, fit: ResonanceFit, crosstalk: CrosstalkEstimate, lookup: WeightLookup,
+                    design: DataSheet, measurements: dict[str, int] | None = None,
+                    meta: Mapping[str, object] | None = None) -> CalibrationResult:
         """Assemble a result. Rings without a resonance are classified by what was
         measured: a heater that shifts no neighbour (less than a tenth of the chip's
         typical nearest-neighbour coupling) is dead; a working heater whose channel reads
@@ -139,10 +148,10 @@ class CalibrationResult:
     @property
     def shape(self) -> tuple[int, int]:
         """``(M, N)``: banks, channels."""
-        return tuple(self.p0.shape)  # type: ignore[return-value]
+        return tuple(self.p0.shape)
 
     @property
-    def working(self) -> np.ndarray:
+    def working(self) -> BoolArray:
         """Rings with a resonance in reach and a working heater ``(M, N)``."""
         return self.found & ~self.dead_heater & ~self.unreachable & ~self.blocked
 
@@ -161,7 +170,7 @@ class CalibrationResult:
         return max(0.0, min(-lo, hi))
 
     @property
-    def flagged(self) -> list[dict[str, Any]]:
+    def flagged(self) -> list[dict[str, object]]:
         """Faulty rings: ``{"bank", "ring", "fault", "weight"}`` (``weight``: the fixed
         weight the ring's channel reads)."""
         out = []
@@ -174,17 +183,18 @@ class CalibrationResult:
         return sorted(out, key=lambda d: (d["bank"], d["ring"]))
 
     @property
-    def fixed_weight(self) -> np.ndarray:
+    def fixed_weight(self) -> FloatArray:
         """The weight a faulty ring's channel reads with the others parked ``(M, N)``
         (mean of its lookup sweep, which no heater power changed)."""
-        return np.mean(self.w_samples, axis=-1)
+        mean: FloatArray = np.mean(self.w_samples, axis=-1)
+        return mean
 
     @property
     def total_measurements(self) -> int:
         return int(sum(self.measurements.values()))
 
     # ------------------------------------------------------------------ programming
-    def equivalent_for(self, targets: Any, stage: str = "lookup") -> np.ndarray:
+    def equivalent_for(self, targets: ArrayLike, stage: str = "lookup") -> FloatArray:
         """Equivalent powers ``u`` ``(..., M, N)`` for target weights (``"crosstalk"`` or
         ``"lookup"`` models)."""
         t = self._targets(targets)
@@ -195,15 +205,16 @@ class CalibrationResult:
             return lorentzian_inverse(t, u0, self._gamma, self._amplitude, self._baseline)
         raise ValueError(f"stage must be 'crosstalk' or 'lookup' here, got {stage!r}")
 
-    def powers_for_equivalent(self, u: Any) -> np.ndarray:
+    def powers_for_equivalent(self, u: ArrayLike) -> FloatArray:
         """Heater powers for equivalent powers ``u`` ``(..., M, N)``: ``C P = u`` on working
         rings, faulty rings parked; clipped to ``[0, max_heater_power]``."""
         p = powers_for_equivalent(self.crosstalk, np.asarray(u, dtype=float),
                                   free=self.working, fixed=self.park)
-        return np.clip(p, 0.0, self.max_heater_power)
+        clipped: FloatArray = np.clip(p, 0.0, self.max_heater_power)
+        return clipped
 
-    def heater_powers_for(self, targets: Any, stage: str = "lookup",
-                          allow_flagged: bool = False) -> np.ndarray:
+    def heater_powers_for(self, targets: ArrayLike, stage: str = "lookup",
+                          allow_flagged: bool = False) -> FloatArray:
         """Heater powers ``(..., M, N)`` realising target effective weights ``(..., M, N)``.
 
         ``stage``: ``"resonance"``, ``"crosstalk"`` or ``"lookup"`` (module docstring).
@@ -226,23 +237,25 @@ class CalibrationResult:
         if stage == "resonance":
             p = lorentzian_inverse(t, self._p0, self._gamma, self._amplitude, self._baseline)
             p = np.where(ok, p, self.park)
-            return np.clip(p, 0.0, self.max_heater_power)
+            clipped: FloatArray = np.clip(p, 0.0, self.max_heater_power)
+            return clipped
         return self.powers_for_equivalent(self.equivalent_for(t, stage))
 
     def program_hook(self, stage: str = "lookup", allow_flagged: bool = False
-                     ) -> Callable[[np.ndarray], np.ndarray]:
+                     ) -> Callable[[FloatArray], FloatArray]:
         """A callable for ``PhotonicMVM.program(W, heater_powers=...)``: normalised target
         tiles ``(R, C, M, N)`` to heater powers."""
         return lambda tiles: self.heater_powers_for(tiles, stage, allow_flagged)
 
-    def program(self, core: Any, weights: Any, stage: str = "lookup",
-                allow_flagged: bool = False, **kw: Any) -> Any:
+    def program(self, core: PhotonicMVM, weights: ArrayLike, stage: str = "lookup",
+                allow_flagged: bool = False, *, scale: float | None = None,
+                clip: bool = True) -> ProgramInfo:
         """Program ``core`` (a PhotonicMVM on the calibrated chip) with ``weights`` through
         this calibration; returns its ProgramInfo. The core should be built with
         ``weight_limit=self.symmetric_weight_range`` so it normalises matrices into the
         measured range."""
         return core.program(weights, heater_powers=self.program_hook(stage, allow_flagged),
-                            **kw)
+                            scale=scale, clip=clip)
 
     # ------------------------------------------------------------------ stages as objects
     @property
@@ -261,7 +274,7 @@ class CalibrationResult:
                             w_max=self.w_max, park=self.park,
                             measurements=self.measurements.get("lookup", 0))
 
-    def shifted(self, shift: np.ndarray, measurements: int = 0) -> CalibrationResult:
+    def shifted(self, shift: FloatArray, measurements: int = 0) -> CalibrationResult:
         """A copy whose weight curves and resonances moved by ``-shift`` ``(M, N)`` in
         equivalent power (a drift that warmed ring k by ``shift_k`` of its own heater)."""
         s = np.where(self.working, np.asarray(shift, dtype=float), 0.0)
@@ -311,29 +324,29 @@ class CalibrationResult:
 
     # ------------------------------------------------------------------ internals
     @property
-    def _p0(self) -> np.ndarray:
+    def _p0(self) -> FloatArray:
         return np.where(self.found, self.p0, 0.0)
 
     @property
-    def _gamma(self) -> np.ndarray:
+    def _gamma(self) -> FloatArray:
         return np.where(self.found, self.gamma, 1.0)
 
     @property
-    def _amplitude(self) -> np.ndarray:
+    def _amplitude(self) -> FloatArray:
         return np.where(self.found, self.amplitude, 1.0)
 
     @property
-    def _baseline(self) -> np.ndarray:
+    def _baseline(self) -> FloatArray:
         return np.where(self.found, self.baseline, -1.0)
 
-    def _targets(self, targets: Any) -> np.ndarray:
+    def _targets(self, targets: ArrayLike) -> FloatArray:
         t = check_array("targets", targets)
         if t.ndim < 2 or t.shape[-2:] != self.shape:
             raise ValueError(f"targets must have shape (..., {self.shape[0]}, "
                              f"{self.shape[1]}), got {t.shape}")
         return t
 
-    def _check_flagged(self, t: np.ndarray, allow: bool) -> None:
+    def _check_flagged(self, t: FloatArray, allow: bool) -> None:
         bad = ~self.working
         if allow or not bad.any():
             return

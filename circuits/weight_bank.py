@@ -46,12 +46,13 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
 
+from photonic_dfa.base.arrays import FloatArray
 from photonic_dfa.base.validation import check_array, check_int, check_scalar
 from photonic_dfa.devices.microring import AddDropRing
 from photonic_dfa.devices.thermal import Heater, ThermalCrosstalk
@@ -163,7 +164,7 @@ class WeightBank:
     @classmethod
     def design(
         cls,
-        channel_wavelengths: ArrayLike | Any,
+        channel_wavelengths: ArrayLike,
         ring: AddDropRing | None = None,
         heater: Heater | None = None,
         ring_pitch: float | None = None,
@@ -273,7 +274,7 @@ class WeightBank:
         return lam
 
     @cached_property
-    def thermal_matrix(self) -> np.ndarray:
+    def thermal_matrix(self) -> FloatArray:
         """``K`` (K/W), ``dT = K P + ambient_delta_t``; ``R_th I`` without crosstalk."""
         if self.crosstalk is None:
             k = self.heater.thermal_resistance * np.eye(self.n_channels)
@@ -354,7 +355,7 @@ class WeightBank:
         return lo, hi, stuck
 
     @property
-    def branch_temperatures(self) -> tuple[np.ndarray, np.ndarray]:
+    def branch_temperatures(self) -> tuple[FloatArray, FloatArray]:
         """``(theta_lo, theta_hi)``, each ``(N,)`` in K: ring temperatures at the start (on
         resonance with its channel) and end of every ring's branch (module docstring).
 
@@ -434,7 +435,7 @@ class WeightBank:
             raise ValueError(f"{name} must have shape (..., {self.n_channels}), got {p.shape}")
         return p
 
-    def temperatures(self, heater_powers: ArrayLike) -> np.ndarray:
+    def temperatures(self, heater_powers: ArrayLike) -> FloatArray:
         """Temperature rise of every ring, ``dT = P K^T + ambient_delta_t`` (K), ``(..., N)``.
 
         ``heater_powers`` ``(..., N)`` in W, each in [0, heater.max_power].
@@ -442,7 +443,7 @@ class WeightBank:
         p = self._check_powers(heater_powers)
         return p @ self.thermal_matrix.T + self.ambient_delta_t
 
-    def powers_for_temperatures(self, temperatures: ArrayLike) -> np.ndarray:
+    def powers_for_temperatures(self, temperatures: ArrayLike) -> FloatArray:
         """Heater powers ``K^-1 (dT - ambient)`` for ring temperatures ``(..., N)``;
         ``ValueError`` naming the channel if one needs a power outside [0, max_power]
         (round-off below 1e-12 max_power is set to the bound)."""
@@ -492,7 +493,7 @@ class WeightBank:
         return drop - thru
 
     def spectra(self, wavelengths: ArrayLike, heater_powers: ArrayLike,
-                solver: str = "fast") -> tuple[np.ndarray, np.ndarray]:
+                solver: str = "fast") -> tuple[FloatArray, FloatArray]:
         """Through- and drop-port power spectra of the bank, each ``(..., W)``.
 
         ``wavelengths`` ``(W,)`` in m; ``heater_powers`` ``(..., N)`` in W;
@@ -503,13 +504,13 @@ class WeightBank:
         return self._spectra_theta(wl, self.temperatures(heater_powers), solver)
 
     def channel_transmissions(self, heater_powers: ArrayLike, solver: str = "fast"
-                              ) -> tuple[np.ndarray, np.ndarray]:
+                              ) -> tuple[FloatArray, FloatArray]:
         """``(T_thru, T_drop)``, each ``(..., N)``: the bank's effective through and drop
         transmission at every channel wavelength (all rings' tails included)."""
         solver = _check_solver(solver)
         return self._spectra_theta(self._lam, self.temperatures(heater_powers), solver)
 
-    def weights(self, heater_powers: ArrayLike, solver: str = "fast") -> np.ndarray:
+    def weights(self, heater_powers: ArrayLike, solver: str = "fast") -> FloatArray:
         """``w_k = T_drop,eff(lambda_k) - T_thru,eff(lambda_k)``, ``(..., N)``."""
         thru, drop = self.channel_transmissions(heater_powers, solver)
         return drop - thru
@@ -541,14 +542,14 @@ class WeightBank:
         wm = np.subtract(*outputs(compose3(P, ring_elements(ra, cyc - dcyc, solver), Q))[::-1])
         return drop - thru, (wp - wm) / (2.0 * h)
 
-    def weight_jacobian(self, heater_powers: ArrayLike, solver: str = "fast") -> np.ndarray:
+    def weight_jacobian(self, heater_powers: ArrayLike, solver: str = "fast") -> FloatArray:
         """``dw_k / dP_j`` in 1/W, ``(..., N, N)``: optical tails and thermal crosstalk."""
         solver = _check_solver(solver)
         _, jt = self._jacobian_theta(self.temperatures(heater_powers), solver)
         return jt @ self.thermal_matrix
 
     def weight_sensitivity(self, heater_powers: ArrayLike, solver: str = "fast"
-                           ) -> np.ndarray:
+                           ) -> FloatArray:
         """``dw_k / dP_k`` in 1/W, ``(..., N)``: the slope of each weight against its own
         heater (others fixed), crosstalk included. Its inverse times a weight step is the
         power resolution a heater driver needs."""
@@ -556,7 +557,7 @@ class WeightBank:
 
     # ------------------------------------------------------------------ branch and range
     @cached_property
-    def bias_powers(self) -> np.ndarray:
+    def bias_powers(self) -> FloatArray:
         """Heater powers ``(N,)`` putting every ring at its branch start (on its channel)
         together, clipped to [0, max_power] (for banks whose box is not fully feasible)."""
         lo, _ = self.branch_temperatures
@@ -567,7 +568,7 @@ class WeightBank:
         return p
 
     def weight_curve(self, index: int, powers: ArrayLike, solver: str = "fast",
-                     others: ArrayLike | None = None) -> np.ndarray:
+                     others: ArrayLike | None = None) -> FloatArray:
         """Weight of channel ``index`` against its own heater power ``powers`` ``(P,)``, the
         other heaters at ``others`` (``(N,)``; default :attr:`bias_powers`). ``(P,)``."""
         k = check_int("index", index, 0, self.n_channels - 1)
@@ -579,7 +580,7 @@ class WeightBank:
         p[:, k] = pw
         return self.weights(p, solver)[:, k]
 
-    def reachable_weights(self, solver: str = "fast") -> tuple[np.ndarray, np.ndarray]:
+    def reachable_weights(self, solver: str = "fast") -> tuple[FloatArray, FloatArray]:
         """Per-channel ``(w_min, w_max)``, each ``(N,)``, reachable whatever the other rings
         do on their branches.
 
@@ -711,6 +712,24 @@ class WeightBank:
             out[..., k] = np.interp(targets[..., k], w[::-1, k], theta[::-1, k])
         return out
 
+    @overload
+    def heater_powers_for_weights(
+        self, targets: ArrayLike, solver: str = ..., tol: float = ..., max_iter: int = ...,
+        clip: Literal[False] = ...,
+    ) -> FloatArray: ...
+
+    @overload
+    def heater_powers_for_weights(
+        self, targets: ArrayLike, solver: str = ..., tol: float = ..., max_iter: int = ...,
+        *, clip: Literal[True],
+    ) -> tuple[FloatArray, int]: ...
+
+    @overload
+    def heater_powers_for_weights(
+        self, targets: ArrayLike, solver: str = ..., tol: float = ..., max_iter: int = ...,
+        clip: bool = ...,
+    ) -> FloatArray | tuple[FloatArray, int]: ...
+
     def heater_powers_for_weights(
         self,
         targets: ArrayLike,
@@ -718,7 +737,7 @@ class WeightBank:
         tol: float = 1e-9,
         max_iter: int = 50,
         clip: bool = False,
-    ) -> np.ndarray | tuple[np.ndarray, int]:
+    ) -> FloatArray | tuple[FloatArray, int]:
         """Heater powers ``(..., N)`` that set the weights to ``targets`` ``(..., N)``.
 
         Solved on the monotonic branch with every effect included (thermal crosstalk, other
@@ -854,7 +873,7 @@ class WeightBank:
         return theta
 
     # ------------------------------------------------------------------ netlist
-    def to_sax_netlist(self, heater_powers: ArrayLike | None = None) -> dict:
+    def to_sax_netlist(self, heater_powers: ArrayLike | None = None) -> dict[str, object]:
         """SAX netlist of the whole bank (see :mod:`photonic_dfa.circuits.bank_netlist`);
         ring temperatures for ``heater_powers`` ``(N,)`` (default all off) are baked into
         the ring waveguides' settings."""
@@ -864,7 +883,7 @@ class WeightBank:
         return bank_netlist(self, self.temperatures(p))
 
     def simulate_sax(self, wavelengths: ArrayLike, heater_powers: ArrayLike | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
+                     ) -> tuple[FloatArray, FloatArray]:
         """``(thru, drop)`` power spectra ``(W,)`` from the SAX circuit of simphony's ideal
         couplers and waveguides (reference for the ``exact`` solver)."""
         from .bank_netlist import simulate_bank_sax

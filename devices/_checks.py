@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from photonic_dfa.base.arrays import FloatArray
 from photonic_dfa.base.validation import check_array, check_int, check_scalar
 
 __all__ = ["scalar", "optional_scalar", "array", "integer", "flag", "generator"]
@@ -28,9 +29,10 @@ def optional_scalar(name: str, value: Any, low: float | None = None,
 
 
 def array(name: str, value: Any, low: float | None = None, high: float | None = None,
-          **kw: Any) -> np.ndarray:
+          **kw: Any) -> FloatArray:
     """:func:`check_array` (strings and overflow are already named ``ValueError`` there)."""
-    return check_array(name, value, low, high, **kw)
+    out: FloatArray = check_array(name, value, low, high, **kw)
+    return out
 
 
 def integer(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:

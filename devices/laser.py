@@ -22,9 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.constants import speed_of_light
+from scipy import constants as _constants
+
+from photonic_dfa.base.arrays import FloatArray, IntArray
 
 from ._checks import array, generator, integer, optional_scalar, scalar
+
+#: speed of light in vacuum (m/s), typed (scipy ships no type information)
+speed_of_light: float = _constants.speed_of_light
 
 __all__ = ["ChannelGrid", "CombLaser"]
 
@@ -70,13 +75,13 @@ class ChannelGrid:
         return speed_of_light / self.center_wavelength
 
     @property
-    def frequencies(self) -> np.ndarray:
+    def frequencies(self) -> FloatArray:
         """Channel frequencies in Hz, descending (ascending wavelength), shape ``(N,)``."""
-        offsets = np.arange(self.n_channels) - 0.5 * (self.n_channels - 1)
+        offsets = np.arange(self.n_channels, dtype=np.float64) - 0.5 * (self.n_channels - 1)
         return self.center_frequency - offsets * self.channel_spacing
 
     @property
-    def wavelengths(self) -> np.ndarray:
+    def wavelengths(self) -> FloatArray:
         """Channel vacuum wavelengths in m, ascending, shape ``(N,)``."""
         return speed_of_light / self.frequencies
 
@@ -91,7 +96,7 @@ class ChannelGrid:
         w = self.wavelengths
         return float(w[-1] - w[0])
 
-    def nearest_channel(self, wavelength: ArrayLike) -> np.ndarray:
+    def nearest_channel(self, wavelength: ArrayLike) -> IntArray:
         """Index of the channel nearest in frequency to each ``wavelength`` (m), clipped
         to ``[0, N-1]``."""
         w = array("wavelength", wavelength, 0.0, low_inclusive=False)
@@ -148,12 +153,12 @@ class CombLaser:
         return ChannelGrid(self.n_channels, self.channel_spacing, self.center_wavelength)
 
     @property
-    def frequencies(self) -> np.ndarray:
+    def frequencies(self) -> FloatArray:
         """Channel frequencies in Hz (descending; channel 0 has the shortest wavelength)."""
         return self.grid.frequencies
 
     @property
-    def wavelengths(self) -> np.ndarray:
+    def wavelengths(self) -> FloatArray:
         """Channel wavelengths in m, ascending."""
         return self.grid.wavelengths
 
@@ -172,7 +177,7 @@ class CombLaser:
         """RIN as a linear PSD ``10^(RIN/10)`` in 1/Hz (0 without RIN)."""
         return 0.0 if self.rin_db_per_hz is None else 10.0 ** (self.rin_db_per_hz / 10.0)
 
-    def channel_powers(self, rng: np.random.Generator | int | None = None) -> np.ndarray:
+    def channel_powers(self, rng: np.random.Generator | int | None = None) -> FloatArray:
         """Per-channel optical powers in W, shape ``(N,)``.
 
         ``rng=None`` gives the nominal powers. Otherwise one draw of the line-to-line
@@ -188,9 +193,10 @@ class CombLaser:
         if self.power_spread == 0.0:
             return nominal
         sigma = np.sqrt(np.log1p(self.power_spread**2))
-        return nominal * np.exp(sigma * z - 0.5 * sigma**2)
+        drawn: FloatArray = nominal * np.exp(sigma * z - 0.5 * sigma**2)
+        return drawn
 
-    def rin_variance(self, bandwidth: ArrayLike, power: ArrayLike | None = None) -> np.ndarray:
+    def rin_variance(self, bandwidth: ArrayLike, power: ArrayLike | None = None) -> FloatArray:
         """Optical power variance from RIN, ``P^2 10^(RIN/10) B`` in W^2.
 
         ``power`` defaults to the nominal per-channel power; arguments broadcast.

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, Self, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from photonic_dfa.base.arrays import ComplexArray, FloatArray
 from photonic_dfa.base.validation import check_broadcast
 
 from . import _optics as _o
@@ -60,25 +61,25 @@ _PHASE_RANGE = (-1e12, 1e12)
 _MAX_RESONANCES = 1_000_000
 
 
-def db_per_cm_to_alpha(loss_db_per_cm: ArrayLike) -> np.ndarray:
+def db_per_cm_to_alpha(loss_db_per_cm: ArrayLike) -> FloatArray:
     """Power attenuation alpha (1/m) from dB/cm: ``alpha = L_dB 100 ln10 / 10``."""
     return np.asarray(loss_db_per_cm, dtype=float) * 100.0 * math.log(10.0) / 10.0
 
 
-def alpha_to_db_per_cm(alpha: ArrayLike) -> np.ndarray:
+def alpha_to_db_per_cm(alpha: ArrayLike) -> FloatArray:
     """Inverse of :func:`db_per_cm_to_alpha`."""
     return np.asarray(alpha, dtype=float) * 10.0 / (100.0 * math.log(10.0))
 
 
-def _wavelengths(value: Any) -> np.ndarray:
+def _wavelengths(value: ArrayLike) -> FloatArray:
     return _array("wavelength", value, *_WL_RANGE)
 
 
-def _optional_wavelength(ring: _RingBase, value: Any) -> np.ndarray | float:
+def _optional_wavelength(ring: _RingBase, value: ArrayLike | None) -> FloatArray | float:
     return ring.wavelength0 if value is None else _wavelengths(value)
 
 
-def _scalar_or_none(name: str, value: Any, low: float, high: float) -> float | None:
+def _scalar_or_none(name: str, value: ArrayLike, low: float, high: float) -> float | None:
     """``value`` as a checked float if it is a scalar, ``None`` if it is an array."""
     if type(value) is float and low <= value <= high and math.isfinite(value):
         return value  # the common case, without the general checker's cost
@@ -89,7 +90,7 @@ def _scalar_or_none(name: str, value: Any, low: float, high: float) -> float | N
     return _scalar(name, value, low, high) if scalar else None
 
 
-def _out(x: Any) -> np.ndarray | float:
+def _out(x: FloatArray) -> FloatArray | float:
     return float(x) if np.ndim(x) == 0 else x
 
 
@@ -107,6 +108,11 @@ class _RingBase:
     wavelength0: float = 1.55e-6
     #: effective thermo-optic coefficient dn_eff/dT (1/K): silicon's 1.86e-4 times ~0.95 confinement
     dn_dT: float = 1.77e-4
+
+    if TYPE_CHECKING:
+        #: round-trip amplitude, set per instance by :meth:`_validate`; declared a ClassVar
+        #: only so that the type checker does not take it for a dataclass field
+        _a: ClassVar[float]
 
     _RANGES = {
         "radius": (1e-7, 1e-2),
@@ -155,9 +161,9 @@ class _RingBase:
     @property
     def round_trip_amplitude(self) -> float:
         """``a = exp(-alpha L / 2)``: single-pass field amplitude transmission."""
-        return _o.round_trip_amplitude(self.loss_db_per_cm, self.length, math)
+        return float(_o.round_trip_amplitude(self.loss_db_per_cm, self.length, math))
 
-    def effective_index(self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0) -> np.ndarray:
+    def effective_index(self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0) -> FloatArray:
         """``n_eff(lambda, dT)`` with first-order dispersion and thermo-optic shift."""
         wl = _wavelengths(wavelength)
         dt = _array("delta_t", delta_t, *_DT_RANGE)
@@ -165,12 +171,22 @@ class _RingBase:
         lam0 = self.wavelength0
         return self.n_eff - (self.n_g - self.n_eff) * (wl - lam0) / lam0 + self.dn_dT * dt
 
-    def _cycle_coefficients(self, delta_t: Any, phase: Any) -> tuple[Any, Any]:
+    @overload
+    def _cycle_coefficients(self, delta_t: float, phase: float) -> tuple[float, float]: ...
+
+    @overload
+    def _cycle_coefficients(
+        self, delta_t: FloatArray, phase: FloatArray
+    ) -> tuple[FloatArray, FloatArray]: ...
+
+    def _cycle_coefficients(
+        self, delta_t: FloatArray | float, phase: FloatArray | float
+    ) -> tuple[FloatArray | float, FloatArray | float]:
         """``(p, q)`` with ``phi / (2 pi) = p / lambda + q`` (see :mod:`._ring_kernels`)."""
         return _o.cycle_coefficients(self.length, self.n_eff, self.n_g, self.wavelength0,
                                      self.dn_dT, delta_t, phase)
 
-    def _cycles(self, wavelength: Any, delta_t: Any, phase: Any) -> np.ndarray:
+    def _cycles(self, wavelength: ArrayLike, delta_t: ArrayLike, phase: ArrayLike) -> FloatArray:
         """Validated, broadcast round-trip phase in cycles ``phi / (2 pi)``."""
         wl = _wavelengths(wavelength)
         dt = _array("delta_t", delta_t, *_DT_RANGE)
@@ -181,17 +197,31 @@ class _RingBase:
 
     def phase(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """Round-trip phase ``phi = 2 pi n_eff(lambda, dT) L / lambda + phase`` (rad)."""
         return 2.0 * math.pi * self._cycles(wavelength, delta_t, phase)
 
+    @overload
     def _power(
-        self, wavelength: Any, delta_t: Any, phase: Any, r1: float, r2: float, drop: bool
-    ) -> Any:
+        self, wavelength: ArrayLike, delta_t: ArrayLike, phase: ArrayLike, r1: float,
+        r2: float, drop: Literal[False]
+    ) -> FloatArray: ...
+
+    @overload
+    def _power(
+        self, wavelength: ArrayLike, delta_t: ArrayLike, phase: ArrayLike, r1: float,
+        r2: float, drop: Literal[True]
+    ) -> tuple[FloatArray, FloatArray]: ...
+
+    def _power(
+        self, wavelength: ArrayLike, delta_t: ArrayLike, phase: ArrayLike, r1: float,
+        r2: float, drop: bool
+    ) -> FloatArray | tuple[FloatArray, FloatArray]:
         """Through (and drop) power via the fused kernels; the hot path of every ring model."""
         a = self._a
         dt = _scalar_or_none("delta_t", delta_t, *_DT_RANGE)
         extra = _scalar_or_none("phase", phase, *_PHASE_RANGE)
+        out: FloatArray
         if dt is not None and extra is not None and not isinstance(wavelength, str | bytes):
             p, q = self._cycle_coefficients(dt, extra)
             try:
@@ -224,7 +254,7 @@ class _RingBase:
         return out if len(shape) == 1 else out.reshape(shape)[()]
 
     # --- spectral figures -------------------------------------------------------------
-    def fsr(self, wavelength: ArrayLike | None = None) -> np.ndarray | float:
+    def fsr(self, wavelength: ArrayLike | None = None) -> FloatArray | float:
         """Free spectral range ``lambda^2 / (n_g L)`` (m), at ``wavelength0`` by default."""
         wl = _optional_wavelength(self, wavelength)
         return _out(np.asarray(wl) ** 2 / (self.n_g * self.length))
@@ -233,7 +263,7 @@ class _RingBase:
         """Product of all round-trip field factors ``x`` (``r a`` or ``r1 r2 a``)."""
         raise NotImplementedError
 
-    def fwhm(self, wavelength: ArrayLike | None = None) -> np.ndarray | float:
+    def fwhm(self, wavelength: ArrayLike | None = None) -> FloatArray | float:
         """Loaded linewidth ``(1 - x) lambda^2 / (pi n_g L sqrt(x))`` (m), x the loop gain.
 
         High-finesse limit of the Airy linewidth ``4 arcsin((1 - x) / (2 sqrt x))`` in phase
@@ -246,12 +276,12 @@ class _RingBase:
             (1.0 - x) * np.asarray(wl) ** 2 / (math.pi * self.n_g * self.length * math.sqrt(x))
         )
 
-    def q_loaded(self, wavelength: ArrayLike | None = None) -> np.ndarray | float:
+    def q_loaded(self, wavelength: ArrayLike | None = None) -> FloatArray | float:
         """Loaded quality factor ``lambda / FWHM``."""
         wl = _optional_wavelength(self, wavelength)
         return _out(np.asarray(wl) / self.fwhm(wl))
 
-    def q_intrinsic(self, wavelength: ArrayLike | None = None) -> np.ndarray | float:
+    def q_intrinsic(self, wavelength: ArrayLike | None = None) -> FloatArray | float:
         """Intrinsic (unloaded) Q: ``pi n_g L sqrt(a) / (lambda (1 - a))``; inf when lossless."""
         a = self.round_trip_amplitude
         wl = _optional_wavelength(self, wavelength)
@@ -272,7 +302,7 @@ class _RingBase:
 
     def resonances(
         self, band_start: float, band_stop: float, delta_t: float = 0.0
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """Resonance wavelengths in ``[band_start, band_stop]`` (m), ascending.
 
         With first-order dispersion ``n_eff L / lambda = m`` solves in closed form:
@@ -311,14 +341,14 @@ class _RingBase:
 
     def resonance_shift(
         self, delta_t: ArrayLike, wavelength: ArrayLike | None = None
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """Thermal shift ``lambda dn_dT dT / n_g`` of a resonance at ``wavelength`` (m)."""
         wl = _optional_wavelength(self, wavelength)
         dt = _array("delta_t", delta_t, *_DT_RANGE)
         check_broadcast(wavelength=wl, delta_t=dt)
-        return np.asarray(wl) * self.dn_dT * dt / self.n_g
+        return np.asarray(wl, dtype=np.float64) * self.dn_dT * dt / self.n_g
 
-    def tuned_to(self, wavelength: float) -> _RingBase:
+    def tuned_to(self, wavelength: float) -> Self:
         """A copy whose radius is adjusted (nearest mode order) to resonate at ``wavelength``.
 
         Solves ``n_eff(lambda) L / lambda = m`` for ``L`` with ``m`` the nearest integer to the
@@ -352,14 +382,16 @@ class AllPassRing(_RingBase):
 
     def through_field(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
-    ) -> np.ndarray:
+    ) -> ComplexArray:
         """Complex through transmission ``(r - a e^{i phi}) / (1 - r a e^{i phi})``."""
         cycles = self._cycles(wavelength, delta_t, phase)
-        return _o.all_pass_field(cycles, self.round_trip_amplitude, self.r, np)
+        field: ComplexArray = _o.all_pass_field(cycles, self.round_trip_amplitude, self.r,
+                                                np)
+        return field
 
     def through(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """``T = (a^2 - 2 r a cos phi + r^2) / (1 - 2 a r cos phi + (r a)^2)``."""
         # The add-drop through port with r1 = r and no drop coupler (r2 = 1).
         return self._power(wavelength, delta_t, phase, self.r, 1.0, drop=False)
@@ -427,7 +459,7 @@ class AddDropRing(_RingBase):
 
     def _fields(
         self, wavelength: ArrayLike, delta_t: ArrayLike, phase: ArrayLike
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[ComplexArray, ComplexArray]:
         cycles = self._cycles(wavelength, delta_t, phase)
         thru, drop, _ = _o.add_drop_fields(cycles, self.round_trip_amplitude, self.r1, self.r2,
                                            np)
@@ -435,31 +467,31 @@ class AddDropRing(_RingBase):
 
     def through_field(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
-    ) -> np.ndarray:
+    ) -> ComplexArray:
         """Complex through transmission ``(r1 - r2 a e^{i phi}) / (1 - r1 r2 a e^{i phi})``."""
         return self._fields(wavelength, delta_t, phase)[0]
 
     def drop_field(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
-    ) -> np.ndarray:
+    ) -> ComplexArray:
         """Complex drop transmission ``-k1 k2 sqrt(a) e^{i phi/2} / (1 - r1 r2 a e^{i phi})``."""
         return self._fields(wavelength, delta_t, phase)[1]
 
     def through(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """``(r2^2 a^2 - 2 r1 r2 a cos phi + r1^2) / (1 - 2 r1 r2 a cos phi + (r1 r2 a)^2)``."""
         return self._power(wavelength, delta_t, phase, self.r1, self.r2, drop=False)
 
     def drop(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """``(1 - r1^2)(1 - r2^2) a / (1 - 2 r1 r2 a cos phi + (r1 r2 a)^2)``."""
         return self.spectra(wavelength, delta_t, phase)[1]
 
     def spectra(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[FloatArray, FloatArray]:
         """``(through, drop)`` power responses from one phase evaluation."""
         return self._power(wavelength, delta_t, phase, self.r1, self.r2, drop=True)
 

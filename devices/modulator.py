@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from photonic_dfa.base.arrays import FloatArray
+
 from . import _optics as _o
 from ._checks import array, integer, optional_scalar, scalar
 
@@ -42,7 +44,7 @@ def _branch(phi0: float, phi1: float, name: str) -> int:
     return k
 
 
-def _phase_on_branch(sin_half_sq: np.ndarray, cos_half_sq: np.ndarray, k: int) -> np.ndarray:
+def _phase_on_branch(sin_half_sq: FloatArray, cos_half_sq: FloatArray, k: int) -> FloatArray:
     """Phase on branch ``k`` from ``sin^2(phi/2)`` and ``cos^2(phi/2)`` (any scale)."""
     theta = 2.0 * np.arctan2(np.sqrt(np.maximum(sin_half_sq, 0.0)),
                              np.sqrt(np.maximum(cos_half_sq, 0.0)))  # in [0, pi]
@@ -52,14 +54,15 @@ def _phase_on_branch(sin_half_sq: np.ndarray, cos_half_sq: np.ndarray, k: int) -
 class _Encoder(ABC):
     """Transfer curve on a monotone branch, its inverse, and DAC encoding."""
 
-    drive_swing: float
+    #: branch index of the operating half period, set by ``__post_init__``
+    _k: int
 
     @abstractmethod
-    def transmission(self, voltage: ArrayLike) -> np.ndarray:
+    def transmission(self, voltage: ArrayLike) -> FloatArray:
         """Optical power transmission at drive voltage ``voltage`` (V)."""
 
     @abstractmethod
-    def _voltage_unchecked(self, t: np.ndarray) -> np.ndarray:
+    def _voltage_unchecked(self, t: FloatArray) -> FloatArray:
         """Drive voltage on the operating branch for transmissions already in range."""
 
     def _check_modulation(self) -> None:
@@ -81,10 +84,11 @@ class _Encoder(ABC):
         return float("inf") if lo == 0.0 else float(10.0 * np.log10(hi / lo))
 
     @property
+    @abstractmethod
     def _swing(self) -> float:
-        return self.drive_swing
+        """Upper end of the drive range (V)."""
 
-    def voltage_for_transmission(self, transmission: ArrayLike) -> np.ndarray:
+    def voltage_for_transmission(self, transmission: ArrayLike) -> FloatArray:
         """Exact inverse on the operating branch: the drive in ``[0, drive_swing]`` giving
         ``transmission`` (which must lie in :attr:`transmission_range`)."""
         lo, hi = self.transmission_range
@@ -97,7 +101,7 @@ class _Encoder(ABC):
         b = integer("dac_bits", dac_bits, 1, 24)
         return self._swing / (2.0**b - 1.0)
 
-    def encode_voltage(self, x: ArrayLike, dac_bits: int | None = None) -> np.ndarray:
+    def encode_voltage(self, x: ArrayLike, dac_bits: int | None = None) -> FloatArray:
         """Pre-distorted drive for inputs ``x`` in [0, 1], rounded to the DAC grid.
 
         ``dac_bits=None`` gives the unquantised (ideal) drive.
@@ -111,7 +115,7 @@ class _Encoder(ABC):
         step = self.dac_step(dac_bits)
         return np.clip(np.rint(v / step) * step, 0.0, self._swing)
 
-    def encode(self, x: ArrayLike, dac_bits: int | None = None) -> np.ndarray:
+    def encode(self, x: ArrayLike, dac_bits: int | None = None) -> FloatArray:
         """Transmission for inputs ``x`` in [0, 1]: ``T_min + x (T_max - T_min)`` up to the
         DAC rounding of the drive."""
         return self.transmission(self.encode_voltage(x, dac_bits))
@@ -165,7 +169,8 @@ class MachZehnderModulator(_Encoder):
         s(self, "bias_voltage", scalar("bias_voltage", self.bias_voltage, -1e4, 1e4))
         s(self, "drive_swing",
           optional_scalar("drive_swing", self.drive_swing, 0.0, 1e4, low_inclusive=False))
-        s(self, "_k", _branch(self._phase(0.0), self._phase(self._swing), "MachZehnderModulator"))
+        s(self, "_k", _branch(float(self._phase(0.0)), float(self._phase(self._swing)),
+                              "MachZehnderModulator"))
         self._check_modulation()
 
     @property
@@ -174,21 +179,23 @@ class MachZehnderModulator(_Encoder):
 
     @property
     def _eps(self) -> float:
-        return 10.0 ** (-self.extinction_ratio_db / 10.0)
+        return float(10.0 ** (-self.extinction_ratio_db / 10.0))
 
     @property
     def _il(self) -> float:
-        return 10.0 ** (-self.insertion_loss_db / 10.0)
+        return float(10.0 ** (-self.insertion_loss_db / 10.0))
 
-    def _phase(self, v: ArrayLike) -> np.ndarray:
+    def _phase(self, v: ArrayLike) -> FloatArray:
         return np.pi * (self.bias_voltage + np.asarray(v, dtype=float)) / self.v_pi
 
-    def transmission(self, voltage: ArrayLike) -> np.ndarray:
+    def transmission(self, voltage: ArrayLike) -> FloatArray:
         """``IL [eps + (1 - eps) cos^2(pi (V_bias + V) / (2 V_pi))]``."""
         v = array("voltage", voltage)
-        return _o.mzm_power(v, self.v_pi, self.bias_voltage, self._il, self._eps, np)
+        power: FloatArray = _o.mzm_power(v, self.v_pi, self.bias_voltage, self._il, self._eps,
+                                         np)
+        return power
 
-    def _voltage_unchecked(self, t: np.ndarray) -> np.ndarray:
+    def _voltage_unchecked(self, t: FloatArray) -> FloatArray:
         u = t / self._il
         phi = _phase_on_branch(1.0 - u, u - self._eps, self._k)
         return phi * self.v_pi / np.pi - self.bias_voltage
@@ -257,16 +264,22 @@ class RingModulator(_Encoder):
           scalar("drive_swing", self.drive_swing, 0.0, 100.0, low_inclusive=False))
         s(self, "insertion_loss_db",
           scalar("insertion_loss_db", self.insertion_loss_db, 0.0, 40.0))
-        s(self, "_k", _branch(self._phase(0.0), self._phase(self.drive_swing), "RingModulator"))
+        s(self, "_k", _branch(float(self._phase(0.0)), float(self._phase(self.drive_swing)),
+                              "RingModulator"))
         self._check_modulation()
 
     @property
-    def _il(self) -> float:
-        return 10.0 ** (-self.insertion_loss_db / 10.0)
+    def _swing(self) -> float:
+        return self.drive_swing
 
-    def _phase(self, v: ArrayLike) -> np.ndarray:
-        return _o.ring_modulator_phase(self.detuning, self.resonance_shift_per_volt,
-                                       np.asarray(v, dtype=float), self.fsr)
+    @property
+    def _il(self) -> float:
+        return float(10.0 ** (-self.insertion_loss_db / 10.0))
+
+    def _phase(self, v: ArrayLike) -> FloatArray:
+        phase: FloatArray = _o.ring_modulator_phase(
+            self.detuning, self.resonance_shift_per_volt, np.asarray(v, dtype=float), self.fsr)
+        return phase
 
     @property
     def extinction_ratio_db(self) -> float:
@@ -286,7 +299,7 @@ class RingModulator(_Encoder):
         arg = min(1.0, (1.0 - ra) / (2.0 * np.sqrt(ra)))
         return float(2.0 * self.fsr / np.pi * np.arcsin(arg))
 
-    def transmission(self, voltage: ArrayLike) -> np.ndarray:
+    def transmission(self, voltage: ArrayLike) -> FloatArray:
         """Through-port power transmission at drive ``voltage`` (V).
 
         Evaluated as ``((a - r)^2 + 4ar sin^2(phi/2)) / ((1 - ar)^2 + 4ar sin^2(phi/2))``,
@@ -297,7 +310,7 @@ class RingModulator(_Encoder):
         s2 = 4.0 * a * r * np.sin(0.5 * self._phase(array("voltage", voltage))) ** 2
         return self._il * ((a - r) ** 2 + s2) / ((1.0 - a * r) ** 2 + s2)
 
-    def _voltage_unchecked(self, t: np.ndarray) -> np.ndarray:
+    def _voltage_unchecked(self, t: FloatArray) -> FloatArray:
         # From T(cos phi): sin^2(phi/2) ~ u (1 - ar)^2 - (a - r)^2 and
         # cos^2(phi/2) ~ (a + r)^2 - u (1 + ar)^2, with the common factor 4ar(1 - u) dropped.
         a, r = self.round_trip_amplitude, self.self_coupling

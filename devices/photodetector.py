@@ -21,14 +21,21 @@ channel spacing, far above ``B``, and are ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.constants import Boltzmann, elementary_charge
+from scipy import constants as _constants
+
+from photonic_dfa.base.arrays import FloatArray
 
 from ._checks import array, flag, generator, integer, optional_scalar, scalar
 
 __all__ = ["Photodetector", "BalancedPhotodetector", "ADC", "effective_bits"]
+
+#: Boltzmann constant (J/K) and elementary charge (C), typed (scipy ships no type information)
+Boltzmann: float = _constants.Boltzmann
+elementary_charge: float = _constants.elementary_charge
 
 _RIN_RANGE = (-200.0, -60.0)  # dB/Hz
 
@@ -37,7 +44,7 @@ def _rin_linear(rin_db_per_hz: float | None) -> float:
     return 0.0 if rin_db_per_hz is None else 10.0 ** (rin_db_per_hz / 10.0)
 
 
-def _sum_channels(p: np.ndarray, channel_axis: int | None) -> tuple[np.ndarray, np.ndarray]:
+def _sum_channels(p: FloatArray, channel_axis: int | None) -> tuple[FloatArray, FloatArray]:
     """(total power, sum of squared per-channel powers) along ``channel_axis``."""
     if channel_axis is None:
         return p, p * p
@@ -117,13 +124,13 @@ class Photodetector:
         psd = 2.0 * elementary_charge * self.dark_current + self.thermal_psd
         return float(np.sqrt(psd) / self.responsivity)
 
-    def current(self, power: ArrayLike, channel_axis: int | None = None) -> np.ndarray:
+    def current(self, power: ArrayLike, channel_axis: int | None = None) -> FloatArray:
         """Mean photocurrent ``R P + I_dark`` (A) for optical power ``P >= 0`` (W)."""
         total, _ = _sum_channels(array("power", power, 0.0), channel_axis)
         return self.responsivity * total + self.dark_current
 
     def noise_psd(self, power: ArrayLike, channel_axis: int | None = None
-                  ) -> dict[str, np.ndarray]:
+                  ) -> dict[str, FloatArray]:
         """One-sided current-noise PSDs (A^2/Hz): ``shot``, ``thermal``, ``rin``."""
         total, squares = _sum_channels(array("power", power, 0.0), channel_axis)
         mean = self.responsivity * total + self.dark_current
@@ -134,28 +141,28 @@ class Photodetector:
         }
 
     def noise_breakdown(self, power: ArrayLike, channel_axis: int | None = None
-                        ) -> dict[str, np.ndarray]:
+                        ) -> dict[str, FloatArray]:
         """Current-noise variances (A^2) per source: each PSD times the bandwidth."""
         return {k: v * self.bandwidth for k, v in self.noise_psd(power, channel_axis).items()}
 
-    def noise_variance(self, power: ArrayLike, channel_axis: int | None = None) -> np.ndarray:
+    def noise_variance(self, power: ArrayLike, channel_axis: int | None = None) -> FloatArray:
         """Total current-noise variance (A^2): shot + thermal + RIN, times ``B``."""
-        return sum(self.noise_breakdown(power, channel_axis).values())
+        return cast(FloatArray, sum(self.noise_breakdown(power, channel_axis).values()))
 
-    def snr(self, power: ArrayLike, channel_axis: int | None = None) -> np.ndarray:
+    def snr(self, power: ArrayLike, channel_axis: int | None = None) -> FloatArray:
         """Electrical signal-to-noise ratio ``(R P)^2 / sigma^2`` (linear)."""
         total, _ = _sum_channels(array("power", power, 0.0), channel_axis)
         return (self.responsivity * total) ** 2 / self.noise_variance(power, channel_axis)
 
     def sample(self, power: ArrayLike, rng: np.random.Generator | int,
-               channel_axis: int | None = None) -> np.ndarray:
+               channel_axis: int | None = None) -> FloatArray:
         """Noisy photocurrent: mean plus Gaussian noise of :meth:`noise_variance`."""
         g = generator(rng)
         mean = self.current(power, channel_axis)
         std = np.sqrt(self.noise_variance(power, channel_axis))
         return mean + std * g.standard_normal(np.shape(mean))
 
-    def voltage(self, current: ArrayLike) -> np.ndarray:
+    def voltage(self, current: ArrayLike) -> FloatArray:
         """Output voltage ``gain * I`` (V)."""
         return self.gain * array("current", current)
 
@@ -208,7 +215,7 @@ class BalancedPhotodetector:
         return self.detector.gain
 
     def _inputs(self, p_drop: ArrayLike, p_thru: ArrayLike
-                ) -> tuple[np.ndarray, np.ndarray]:
+                ) -> tuple[FloatArray, FloatArray]:
         d = array("p_drop", p_drop, 0.0)
         t = array("p_thru", p_thru, 0.0)
         try:
@@ -218,7 +225,7 @@ class BalancedPhotodetector:
         return d, t
 
     def current(self, p_drop: ArrayLike, p_thru: ArrayLike,
-                channel_axis: int | None = None) -> np.ndarray:
+                channel_axis: int | None = None) -> FloatArray:
         """Mean output ``R_d P_drop - R_t P_thru`` (A); matched dark currents cancel."""
         d, t = self._inputs(p_drop, p_thru)
         rd, rt = self.responsivities
@@ -227,7 +234,7 @@ class BalancedPhotodetector:
         return rd * sd - rt * st
 
     def noise_psd(self, p_drop: ArrayLike, p_thru: ArrayLike,
-                  channel_axis: int | None = None) -> dict[str, np.ndarray]:
+                  channel_axis: int | None = None) -> dict[str, FloatArray]:
         """One-sided current-noise PSDs (A^2/Hz): ``shot``, ``thermal``, ``rin``."""
         d, t = self._inputs(p_drop, p_thru)
         d, t = np.broadcast_arrays(d, t)
@@ -244,30 +251,30 @@ class BalancedPhotodetector:
         }
 
     def noise_breakdown(self, p_drop: ArrayLike, p_thru: ArrayLike,
-                        channel_axis: int | None = None) -> dict[str, np.ndarray]:
+                        channel_axis: int | None = None) -> dict[str, FloatArray]:
         """Current-noise variances (A^2) per source."""
         psd = self.noise_psd(p_drop, p_thru, channel_axis)
         return {k: v * self.bandwidth for k, v in psd.items()}
 
     def noise_variance(self, p_drop: ArrayLike, p_thru: ArrayLike,
-                       channel_axis: int | None = None) -> np.ndarray:
+                       channel_axis: int | None = None) -> FloatArray:
         """Total output current-noise variance (A^2)."""
-        return sum(self.noise_breakdown(p_drop, p_thru, channel_axis).values())
+        return cast(FloatArray, sum(self.noise_breakdown(p_drop, p_thru, channel_axis).values()))
 
     def sample(self, p_drop: ArrayLike, p_thru: ArrayLike, rng: np.random.Generator | int,
-               channel_axis: int | None = None) -> np.ndarray:
+               channel_axis: int | None = None) -> FloatArray:
         """Noisy output current: mean plus Gaussian noise of :meth:`noise_variance`."""
         g = generator(rng)
         mean = self.current(p_drop, p_thru, channel_axis)
         std = np.sqrt(self.noise_variance(p_drop, p_thru, channel_axis))
         return mean + std * g.standard_normal(np.shape(mean))
 
-    def voltage(self, current: ArrayLike) -> np.ndarray:
+    def voltage(self, current: ArrayLike) -> FloatArray:
         """Output voltage ``gain * I`` (V)."""
         return self.detector.voltage(current)
 
 
-def effective_bits(rms_error: ArrayLike, full_range: ArrayLike) -> np.ndarray:
+def effective_bits(rms_error: ArrayLike, full_range: ArrayLike) -> FloatArray:
     """Effective number of bits ``log2(full_range / (rms_error sqrt(12)))``.
 
     An ideal b-bit quantiser over ``full_range`` has error ``lsb / sqrt(12)`` with
@@ -276,7 +283,8 @@ def effective_bits(rms_error: ArrayLike, full_range: ArrayLike) -> np.ndarray:
     """
     e = array("rms_error", rms_error, 0.0, low_inclusive=False)
     r = array("full_range", full_range, 0.0, low_inclusive=False)
-    return np.log2(r / (e * np.sqrt(12.0)))
+    bits: FloatArray = np.log2(r / (e * np.sqrt(12.0)))
+    return bits
 
 
 @dataclass(frozen=True)
@@ -332,7 +340,7 @@ class ADC:
         ``6.02 b + 1.76`` dB (exactly ``20 log10(2^b sqrt(1.5))``)."""
         return float(20.0 * np.log10(2.0**self.bits * np.sqrt(1.5)))
 
-    def codes_with_clip_count(self, x: ArrayLike) -> tuple[np.ndarray, int]:
+    def codes_with_clip_count(self, x: ArrayLike) -> tuple[FloatArray, int]:
         """Integer codes (int64) of ``x`` and the number of saturated samples."""
         v = array("x", x)
         lo, hi = self.code_range
@@ -341,20 +349,20 @@ class ADC:
         clipped = int(np.count_nonzero((raw < lo) | (raw > hi)))
         return np.clip(raw, lo, hi).astype(np.int64), clipped
 
-    def codes(self, x: ArrayLike) -> np.ndarray:
+    def codes(self, x: ArrayLike) -> FloatArray:
         """Integer codes (int64) of ``x``, saturating at the ends."""
         return self.codes_with_clip_count(x)[0]
 
-    def quantize_with_clip_count(self, x: ArrayLike) -> tuple[np.ndarray, int]:
+    def quantize_with_clip_count(self, x: ArrayLike) -> tuple[FloatArray, int]:
         """Quantised values ``code * lsb`` and the number of clipped samples."""
         c, clipped = self.codes_with_clip_count(x)
         return c * self.lsb, clipped
 
-    def quantize(self, x: ArrayLike) -> np.ndarray:
+    def quantize(self, x: ArrayLike) -> FloatArray:
         """Quantised values ``code * lsb`` (saturating)."""
         return self.quantize_with_clip_count(x)[0]
 
-    def from_codes(self, codes: ArrayLike) -> np.ndarray:
+    def from_codes(self, codes: ArrayLike) -> FloatArray:
         """Values of integer codes (each within :attr:`code_range`)."""
         lo, hi = self.code_range
         c = array("codes", codes, lo, hi)

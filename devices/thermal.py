@@ -26,12 +26,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import cast
 
 import numpy as np
 import scipy.linalg
 import scipy.signal
 from numpy.typing import ArrayLike
+
+from photonic_dfa.base.arrays import BoolArray, FloatArray, IntArray
 
 from ._checks import array, flag, scalar
 
@@ -89,27 +91,27 @@ class Heater:
         """Steady-state rise at ``max_power``: ``R_th P_max`` (K)."""
         return self.thermal_resistance * self.max_power
 
-    def power(self, voltage: ArrayLike) -> np.ndarray:
+    def power(self, voltage: ArrayLike) -> FloatArray:
         """Joule power ``P = V^2 / R`` (W) for any finite voltage (either polarity)."""
         v = array("voltage", voltage)
         return v * v / self.resistance
 
-    def voltage(self, power: ArrayLike) -> np.ndarray:
+    def voltage(self, power: ArrayLike) -> FloatArray:
         """Non-negative drive voltage ``V = sqrt(P R)`` for power in [0, max_power]."""
         return np.sqrt(self._power(power) * self.resistance)
 
     # -- thermal ----------------------------------------------------------------------
-    def temperature_rise(self, power: ArrayLike) -> np.ndarray:
+    def temperature_rise(self, power: ArrayLike) -> FloatArray:
         """Steady-state temperature rise ``dT = R_th P`` (K)."""
         return self.thermal_resistance * self._power(power)
 
-    def power_for_temperature(self, temperature_rise: ArrayLike) -> np.ndarray:
+    def power_for_temperature(self, temperature_rise: ArrayLike) -> FloatArray:
         """Power ``P = dT / R_th`` for a steady-state rise in [0, max_temperature_rise]."""
         dt = array("temperature_rise", temperature_rise, 0.0,
                    self.max_temperature_rise * (1 + 1e-12))
         return np.minimum(dt / self.thermal_resistance, self.max_power)
 
-    def step_response(self, power: ArrayLike, time: ArrayLike) -> np.ndarray:
+    def step_response(self, power: ArrayLike, time: ArrayLike) -> FloatArray:
         """Rise at ``time >= 0`` after a power step at t = 0 from a cold start.
 
         ``dT(t) = R_th P (1 - exp(-t / tau))``; ``tau = 0`` gives the steady state at once.
@@ -123,7 +125,7 @@ class Heater:
         return steady * -np.expm1(-t / self.time_constant)
 
     def filter(self, powers: ArrayLike, dt: float, state: ArrayLike | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+               ) -> tuple[FloatArray, FloatArray]:
         """Temperature rise over time for a sampled drive held over each step.
 
         ``powers`` has time on axis 0 (shape ``(n_steps, ...)``), each value held for
@@ -142,12 +144,12 @@ class Heater:
         t0 = _initial_state(state, trailing)
         return _first_order(self.thermal_resistance * p, step, self.time_constant, t0)
 
-    def _power(self, power: ArrayLike) -> np.ndarray:
+    def _power(self, power: ArrayLike) -> FloatArray:
         # 1e-12 relative slack: power(max_voltage) may round just above max_power
         return array("power", power, 0.0, self.max_power * (1.0 + 1e-12))
 
 
-def _initial_state(state: ArrayLike | None, shape: tuple[int, ...]) -> np.ndarray:
+def _initial_state(state: ArrayLike | None, shape: tuple[int, ...]) -> FloatArray:
     if state is None:
         return np.zeros(shape)
     t0 = array("state", state)
@@ -157,8 +159,8 @@ def _initial_state(state: ArrayLike | None, shape: tuple[int, ...]) -> np.ndarra
         raise ValueError(f"state shape {t0.shape} does not broadcast to {shape}") from None
 
 
-def _first_order(steady: np.ndarray, dt: float, tau: float, t0: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _first_order(steady: FloatArray, dt: float, tau: float, t0: FloatArray
+                 ) -> tuple[FloatArray, FloatArray]:
     """Exact zero-order-hold discretisation of ``tau dT/dt = T_ss(t) - T`` along axis 0:
     ``T[n] = a T[n-1] + (1 - a) T_ss[n]``, ``a = exp(-dt / tau)``."""
     if steady.shape[0] == 0:
@@ -184,7 +186,7 @@ class ThermalCrosstalk:
     or simulated matrix.
     """
 
-    matrix: np.ndarray
+    matrix: FloatArray
     allow_asymmetric: bool = False
 
     def __post_init__(self) -> None:
@@ -210,7 +212,8 @@ class ThermalCrosstalk:
     def from_matrix(cls, matrix: ArrayLike, allow_asymmetric: bool = False
                     ) -> ThermalCrosstalk:
         """Validate and wrap a crosstalk matrix ``K`` in K/W (copied)."""
-        return cls(matrix, allow_asymmetric)
+        # __post_init__ validates and converts the array-like into a read-only float copy
+        return cls(cast(FloatArray, matrix), allow_asymmetric)
 
     @classmethod
     def from_positions(
@@ -291,7 +294,7 @@ class ThermalCrosstalk:
         return int(self.matrix.shape[0])
 
     @property
-    def thermal_resistances(self) -> np.ndarray:
+    def thermal_resistances(self) -> FloatArray:
         """Diagonal ``K_ii`` (K/W): each heater's own thermal resistance."""
         return np.diag(self.matrix).copy()
 
@@ -315,7 +318,7 @@ class ThermalCrosstalk:
         return float(np.linalg.cond(self.matrix))
 
     # -- maps -------------------------------------------------------------------------
-    def apply(self, powers: ArrayLike) -> np.ndarray:
+    def apply(self, powers: ArrayLike) -> FloatArray:
         """Temperature rises ``dT = P @ K^T`` (K) for powers of shape ``(..., N)``.
 
         Linear superposition, so signed power *changes* are accepted too.
@@ -324,7 +327,7 @@ class ThermalCrosstalk:
         return p @ self.matrix.T
 
     def filter(self, powers: ArrayLike, dt: float, time_constant: float,
-               state: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+               state: ArrayLike | None = None) -> tuple[FloatArray, FloatArray]:
         """Rises over time for held powers of shape ``(n_steps, ..., N)``.
 
         Every heater-to-ring path is given the same single thermal pole ``tau``:
@@ -342,7 +345,7 @@ class ThermalCrosstalk:
         t0 = _initial_state(state, p.shape[1:])
         return _first_order(p @ self.matrix.T, step, tau, t0)
 
-    def invert(self, target: ArrayLike) -> np.ndarray:
+    def invert(self, target: ArrayLike) -> FloatArray:
         """Raw solution ``P`` of ``K P = dT`` for targets of shape ``(..., N)``.
 
         Entries may be negative when a target cannot be reached by heating alone (a
@@ -350,21 +353,22 @@ class ThermalCrosstalk:
         """
         t = self._vectors("target", target)
         flat = t.reshape(-1, self.size).T
-        sol = scipy.linalg.lu_solve(self._lu, flat, check_finite=False)
+        sol: FloatArray = scipy.linalg.lu_solve(self._lu, flat, check_finite=False)
         return sol.T.reshape(t.shape)
 
     def feasible(self, target: ArrayLike, max_power: float | None = None,
-                 rtol: float = 1e-12) -> np.ndarray:
+                 rtol: float = 1e-12) -> BoolArray:
         """Whether each target (shape ``(..., N)``) needs only powers in [0, max_power]."""
         p = self.invert(target)
         tol = rtol * np.max(np.abs(p), axis=-1, initial=0.0)[..., None]
         ok = p >= -tol
         if max_power is not None:
             ok &= p <= scalar("max_power", max_power, 0.0, low_inclusive=False) + tol
-        return np.all(ok, axis=-1)
+        every: BoolArray = np.all(ok, axis=-1)
+        return every
 
     def powers_for(self, target: ArrayLike, clip: bool = True,
-                   max_power: float | None = None) -> np.ndarray:
+                   max_power: float | None = None) -> FloatArray:
         """Heater powers for target rises, restricted to what heaters can deliver.
 
         ``clip=True``: the raw :meth:`invert` solution clipped to [0, max_power] (then
@@ -382,13 +386,14 @@ class ThermalCrosstalk:
         return np.clip(p, 0.0, hi)
 
     @cached_property
-    def _lu(self) -> Any:
+    def _lu(self) -> tuple[FloatArray, IntArray]:
         k = self.matrix
         if np.linalg.cond(k) > 1.0 / np.finfo(float).eps:
             raise ValueError("matrix is singular to working precision; cannot invert")
-        return scipy.linalg.lu_factor(k, check_finite=False)
+        lu: tuple[FloatArray, IntArray] = scipy.linalg.lu_factor(k, check_finite=False)
+        return lu
 
-    def _vectors(self, name: str, value: ArrayLike) -> np.ndarray:
+    def _vectors(self, name: str, value: ArrayLike) -> FloatArray:
         v = array(name, value)
         if v.ndim == 0 or v.shape[-1] != self.size:
             raise ValueError(f"{name} must have shape (..., {self.size}), got {v.shape}")

@@ -49,7 +49,8 @@ def _umask() -> int:
     return 0o022
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:
+def atomic_write(path: str | os.PathLike[str],
+                 write: Callable[[io.BufferedWriter], object]) -> Path:
     """Call ``write(fh)`` on a temporary file beside ``path``, fsync, then rename onto ``path``.
 
     The temporary file is named ``.<name>.<pid>-<random>.tmp`` so that one left by a killed
