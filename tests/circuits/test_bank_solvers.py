@@ -149,7 +149,9 @@ def test_bank_is_passive(ring, loss, n, bus, seed):
     for solver in ("fast", "exact"):
         thru, drop = bank.spectra(wl, p, solver)
         assert thru.min() >= 0.0 and drop.min() >= 0.0
-        assert np.max(thru + drop) <= 1.0 + 1e-12
+        # rounding near a lossless high-finesse resonance grows as 1 / (1 - r1 r2 a)
+        # (r = 0.992 and 0.999 reach 1 + 3e-12); anything physical is far above 1e-10
+        assert np.max(thru + drop) <= 1.0 + 1e-10
     # loss only ever removes power: a lossy bank never beats its lossless twin in total
     if loss > 0:
         twin = _bank(n, 100e9, bus, loss_db_per_cm=0.0, **ring)

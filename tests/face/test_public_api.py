@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import photonic_dfa as pdfa
@@ -21,7 +22,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 NAMES = ("ChipConfig", "AddDropRing", "WeightBank", "PhotonicMVM", "FabricatedChip",
          "calibrate", "calibrated_core", "train_mnist", "train_lm", "CalibratedCore",
          "DigitalCore", "GaussianErrorCore", "AUTHORS_ERROR", "ChannelGrid", "TrainConfig",
-         "load_mnist", "measure_mac_error", "run_sweep", "__version__")
+         "load_mnist", "measure_mac_error", "run_sweep", "sax_models", "__version__")
 
 
 def test_dir_holds_the_public_names() -> None:
@@ -94,3 +95,26 @@ def test_example_runs(script: Path, data_dir: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
     assert "Traceback" not in done.stderr
+
+
+def test_sax_models_drop_into_a_users_own_netlist() -> None:
+    """``sax.circuit(netlist, models=pdfa.sax_models())``: two of our rings in series."""
+    pytest.importorskip("sax")
+    import sax
+
+    from photonic_dfa.devices.sax_models import x64
+
+    netlist = {
+        "instances": {"a": "add_drop_ring", "b": "add_drop_ring"},
+        "connections": {"a,through": "b,in"},
+        "ports": {"in": "a,in", "out": "b,through", "drop_a": "a,drop", "drop_b": "b,drop"},
+    }
+    with x64():
+        circuit, _ = sax.circuit(netlist, models=pdfa.sax_models())
+        wl = np.linspace(1.54, 1.56, 201)
+        s = circuit(wl=wl, a={"r1": 0.98, "r2": 0.98}, b={"r1": 0.97, "r2": 0.97})
+        through = np.abs(np.asarray(s["in", "out"])) ** 2
+    ring_a = pdfa.AddDropRing(r1=0.98, r2=0.98)
+    ring_b = pdfa.AddDropRing(r1=0.97, r2=0.97)
+    expected = ring_a.through(wl * 1e-6) * ring_b.through(wl * 1e-6)
+    np.testing.assert_allclose(through, expected, atol=1e-9)
