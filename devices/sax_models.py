@@ -171,6 +171,19 @@ def _coupling(name: str, value: Any) -> Any:
     return _check(name, value, 0.0, 1.0, low_inclusive=False)
 
 
+def _ring_loop(params: tuple[Any, ...], loop_gain: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """Checked ring parameters ``(wl, radius, coupler_length, loss_db_per_cm, n_eff, n_g, wl0,
+    dn_dT, delta_t, phase)`` -> round-trip phase in cycles and round-trip amplitude ``a``."""
+    import jax.numpy as jnp
+
+    wl, radius, coupler_length, loss, n_eff, n_g, wl0, dn_dT, delta_t, phase = _ring_params(
+        *params)
+    cycles, length_m = _ring_cycles(wl, radius, coupler_length, n_eff, n_g, wl0, dn_dT,
+                                    delta_t, phase)
+    _check_ring(length_m, loss, loop_gain)
+    return cycles, _o.round_trip_amplitude(loss, length_m, jnp)
+
+
 # ------------------------------------------------------------------ models
 def all_pass_ring(
     *,
@@ -196,13 +209,9 @@ def all_pass_ring(
     """
     import jax.numpy as jnp
 
-    wl, radius, coupler_length, loss, n_eff, n_g, wl0, dn_dT, delta_t, phase = _ring_params(
-        wl, radius, coupler_length, loss_db_per_cm, n_eff, n_g, wl0, dn_dT, delta_t, phase)
     r = _coupling("r", r)
-    cycles, length_m = _ring_cycles(wl, radius, coupler_length, n_eff, n_g, wl0, dn_dT,
-                                    delta_t, phase)
-    _check_ring(length_m, loss, lambda a: r * a if _concrete(r) else None)
-    a = _o.round_trip_amplitude(loss, length_m, jnp)
+    cycles, a = _ring_loop((wl, radius, coupler_length, loss_db_per_cm, n_eff, n_g, wl0,
+                            dn_dT, delta_t, phase), lambda a: r * a if _concrete(r) else None)
     return _reciprocal({("in", "through"): _o.all_pass_field(cycles, a, r, jnp)})
 
 
@@ -233,14 +242,11 @@ def add_drop_ring(
     """
     import jax.numpy as jnp
 
-    wl, radius, coupler_length, loss, n_eff, n_g, wl0, dn_dT, delta_t, phase = _ring_params(
-        wl, radius, coupler_length, loss_db_per_cm, n_eff, n_g, wl0, dn_dT, delta_t, phase)
     r1 = _coupling("r1", r1)
     r2 = _coupling("r2", r2)
-    cycles, length_m = _ring_cycles(wl, radius, coupler_length, n_eff, n_g, wl0, dn_dT,
-                                    delta_t, phase)
-    _check_ring(length_m, loss, lambda a: r1 * r2 * a if _concrete(r1, r2) else None)
-    a = _o.round_trip_amplitude(loss, length_m, jnp)
+    cycles, a = _ring_loop((wl, radius, coupler_length, loss_db_per_cm, n_eff, n_g, wl0,
+                            dn_dT, delta_t, phase),
+                           lambda a: r1 * r2 * a if _concrete(r1, r2) else None)
     t1, d, t2 = _o.add_drop_fields(cycles, a, r1, r2, jnp)
     return _reciprocal({("in", "through"): t1, ("in", "drop"): d, ("add", "drop"): t2,
                         ("add", "through"): d})

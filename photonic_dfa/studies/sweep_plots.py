@@ -227,6 +227,14 @@ def _save(fig: Any, path: Path) -> Path:
         plt.close(fig)
 
 
+def _frame(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequence[Any]]]
+           ) -> tuple[list[str], dict[str, Sequence[Any]], dict[tuple, int], dict[str, Any],
+                      list[str]]:
+    """Axis names, their values, row index by point, the middle point, figures present."""
+    names = [n for n, _ in axes]
+    return names, dict(axes), _index(rows, names), _middle(axes), _present(rows)
+
+
 def plot_lines(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequence[Any]]],
                x: str, series: str | None, path: str | os.PathLike) -> Path:
     """Every figure against ``x``, one line per value of ``series`` (None: one line)."""
@@ -235,11 +243,7 @@ def plot_lines(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequ
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [n for n, _ in axes]
-    vals = dict(axes)
-    idx = _index(rows, names)
-    mid = _middle(axes)
-    keys = _present(rows)
+    names, vals, idx, mid, keys = _frame(rows, axes)
     nr, nc = _grid_shape(len(keys))
     fig, axs = plt.subplots(nr, nc, figsize=(4.1 * nc, 3.0 * nr + 0.9), squeeze=False)
     s_vals = vals[series] if series else [None]
@@ -318,11 +322,7 @@ def plot_heatmap(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Se
     from matplotlib.patches import Rectangle
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    names = [n for n, _ in axes]
-    vals = dict(axes)
-    idx = _index(rows, names)
-    mid = _middle(axes)
-    keys = _present(rows)
+    names, vals, idx, mid, keys = _frame(rows, axes)
     xv, yv = vals[x], vals[y]
     sel = [[rows[idx[tuple(dict(mid, **{x: a, y: b})[n] for n in names)]] for a in xv]
            for b in yv]
