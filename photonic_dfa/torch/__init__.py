@@ -7,10 +7,11 @@ dependency of the project. Usage, in the spirit of LightOn's TinyDFA::
 
     from photonic_dfa.torch import DFA, DFALayer
 
-    class Net(torch.nn.Module):
+    class Net(nn.Module):
         def __init__(self):
             super().__init__()
-            self.fc1, self.fc2, self.fc3 = Linear(784, 800), Linear(800, 800), Linear(800, 10)
+            self.fc1, self.fc2 = nn.Linear(784, 800), nn.Linear(800, 800)
+            self.fc3 = nn.Linear(800, 10)
             self.m1, self.m2 = DFALayer(), DFALayer()          # one marker per hidden signal
             self.dfa = DFA([self.m1, self.m2], core="chip", rng=0)
 

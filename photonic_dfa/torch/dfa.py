@@ -72,6 +72,14 @@ def _generator(rng: Any, name: str) -> np.random.Generator:
                      f"got {rng!r}")
 
 
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    """A tensor as a numpy array; numpy has no half types, so those widen to float32."""
+    t = t.detach().cpu()
+    if t.is_floating_point() and t.dtype not in (torch.float32, torch.float64):
+        t = t.float()
+    return t.numpy()
+
+
 def make_core(name: str, *, rng: np.random.Generator | int = 0,
               model: AuthorsErrorModel = AUTHORS_ERROR, input_scaling: str = "batch",
               config: Any = None, fab_seed: int = 0, calibrated: bool = True) -> MatVecCore:
@@ -258,8 +266,7 @@ class DFA(nn.Module):
 
     # ------------------------------------------------------------------ feedback matrices
     def _set_feedback(self, matrices: Sequence[Any]) -> None:
-        mats = [np.asarray(b.detach().cpu() if isinstance(b, torch.Tensor) else b)
-                for b in matrices]
+        mats = [_numpy(b) if isinstance(b, torch.Tensor) else np.asarray(b) for b in matrices]
         if len(mats) != len(self._markers):
             raise ValueError(f"feedback has {len(mats)} matrices for {len(self._markers)} "
                              "marked layers")
@@ -283,13 +290,12 @@ class DFA(nn.Module):
         """The ``B_l``, one ``(n_out, n_l)`` array per marker (empty before the first pass)."""
         if self.feedback.numel() == 0:
             return []
-        b = self.feedback.detach().cpu().numpy()
+        b = _numpy(self.feedback)
         offs = np.concatenate([[0], np.cumsum(self.widths.tolist())])
         return [b[:, i:j].copy() for i, j in zip(offs[:-1], offs[1:])]
 
     def _program(self) -> None:
-        b = self.feedback.detach().cpu().numpy()
-        self.core.program(b.T)
+        self.core.program(_numpy(self.feedback).T)
         widths = self.widths.tolist()
         self._offsets = np.concatenate([[0], np.cumsum(widths)]).tolist()
         self._inv_sqrt = torch.cat([torch.full((w,), 1.0 / math.sqrt(w), dtype=torch.float64)
@@ -340,7 +346,7 @@ class DFA(nn.Module):
                     [np.ones((batch, self._offsets[l + 1] - self._offsets[l]), bool)
                      if g is None else g.reshape(batch, -1).cpu().numpy()
                      for l, g in enumerate(gates)], axis=1)
-            x = (e * (1.0 / s)).cpu().numpy()
+            x = _numpy(e) * (1.0 / s)
             if self._pass_rng:
                 y_np = self.core.matvec(x, gate=gate, rng=self._noise_rng)
             else:

@@ -272,3 +272,15 @@ def test_user_mistakes_are_clear_value_errors() -> None:
         dfa(torch.zeros(2, 3, 4))
     with torch.no_grad():  # evaluation needs no markers' bookkeeping
         assert dfa(m2(m1(torch.ones(2, 3)))).shape == (2, 3)
+
+
+def test_half_precision_signals_reach_the_numpy_core_widened() -> None:
+    mark = DFALayer()
+    dfa = DFA([mark], "gaussian", rng=0)
+    fc1, fc2 = nn.Linear(6, 5).to(torch.bfloat16), nn.Linear(5, 3).to(torch.bfloat16)
+    x = torch.linspace(-1, 1, 24).reshape(4, 6).to(torch.bfloat16)
+    out = dfa(fc2(torch.relu(mark(fc1(x)))))
+    nn.functional.cross_entropy(out.float(), torch.tensor([0, 1, 2, 0])).backward()
+    assert fc1.weight.grad.dtype == torch.bfloat16
+    assert torch.isfinite(fc1.weight.grad.float()).all()
+    assert dfa.feedback.dtype == torch.bfloat16 and len(dfa.feedback_matrices()) == 1
