@@ -255,14 +255,15 @@ class DFA(nn.Module):
         except (TypeError, ValueError):
             self._pass_rng = True
         self._markers = tuple(markers)  # a tuple: not submodules of the hook
-        self._tape = _Tape(len(markers))
-        for i, m in enumerate(markers):
-            m._tape, m._index = self._tape, i
         self.register_buffer("feedback", torch.empty(0, 0))
         self.register_buffer("widths", torch.empty(0, dtype=torch.long))
         self._programmed = False
         if feedback is not None:
             self._set_feedback(feedback)
+        # Attached last, so that a DFA that failed to build leaves its markers free.
+        self._tape = _Tape(len(markers))
+        for i, m in enumerate(markers):
+            m._tape, m._index = self._tape, i
 
     # ------------------------------------------------------------------ feedback matrices
     def _set_feedback(self, matrices: Sequence[Any]) -> None:

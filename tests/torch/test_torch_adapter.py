@@ -260,8 +260,10 @@ def test_user_mistakes_are_clear_value_errors() -> None:
     bad = MLPNet(SIZES, feedback=[np.ones((10, 24)), np.ones((10, 15))])
     with pytest.raises(ValueError, match="widths"):
         bad(torch.as_tensor(x, dtype=torch.float32))
-    with pytest.raises(ValueError, match="2 marked layers"):
-        MLPNet(SIZES, feedback=[np.ones((10, 24))])
+    free = DFALayer()
+    with pytest.raises(ValueError, match="1 marked layers"):
+        DFA([free], feedback=[np.ones((10, 24)), np.ones((10, 16))])
+    DFA([free])  # the failed DFA left its marker free
     m1, m2 = DFALayer(), DFALayer()
     dfa = DFA([m1, m2])
     with pytest.raises(ValueError, match=r"marked layers \[1\]"):
