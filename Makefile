@@ -12,7 +12,7 @@ install: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,distributed]'
+	$(PY) -m pip install -q -e '.[test,distributed,torch]'
 	touch $(STAMP)
 
 data: $(STAMP)

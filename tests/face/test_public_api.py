@@ -89,6 +89,9 @@ ARGS = {"mac_error.py": ["64"]}
 @pytest.mark.slow
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(script: Path, data_dir: Path, tmp_path: Path) -> None:
+    for optional in ("torch", "sax"):
+        if f"import {optional}" in script.read_text():
+            pytest.importorskip(optional)
     env = {**os.environ, "PHOTONIC_DFA_DATA": str(data_dir), "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, str(script), *ARGS.get(script.name, [])],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
