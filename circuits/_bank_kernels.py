@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-__all__ = ["bank_exact", "bank_fast"]
+__all__ = ["bank_exact", "bank_fast", "inverse_fast"]
 
 
 @njit(cache=True, inline="always")
@@ -25,7 +25,7 @@ def _inv(z):  # pragma: no cover
     return complex(z.real * s, -z.imag * s)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bank_exact(wl, theta, p0, pt, q, a, r1, r2, bus, thru, drop):  # pragma: no cover
     """Coherent star-product cascade. ``wl`` (W,), ``theta`` (B, N), ring arrays (N,),
     ``bus`` (W,) complex field transmission of one segment (ones for none);
@@ -34,9 +34,16 @@ def bank_exact(wl, theta, p0, pt, q, a, r1, r2, bus, thru, drop):  # pragma: no 
     nw = wl.shape[0]
     k = np.sqrt((1.0 - r1 * r1) * (1.0 - r2 * r2) * a)
     x = r1 * r2 * a
+    cold = _cold(wl, p0, q, 2.0)
+    hc = np.empty(n)
+    hs = np.empty(n)
     for b in range(nb):
         for w in range(nw):
             lam = wl[w]
+            for j in range(n):  # phases first: a loop the compiler vectorises
+                t = cold[w, j] + pt[j] * theta[b, j] / lam
+                t = t - 2.0 * math.floor(0.5 * t + 0.5)
+                hc[j], hs[j] = _cossin2pi(0.5 * t)
             pb = bus[w]
             pb2 = pb * pb
             at = 1.0 + 0.0j
@@ -44,11 +51,7 @@ def bank_exact(wl, theta, p0, pt, q, a, r1, r2, bus, thru, drop):  # pragma: no 
             at2 = 1.0 + 0.0j
             ar = 0.0 + 0.0j
             for j in range(n):
-                t = p0[j] / lam + q[j]
-                t = t - 2.0 * math.floor(0.5 * t + 0.5)
-                t = t + pt[j] * theta[b, j] / lam
-                t = t - 2.0 * math.floor(0.5 * t + 0.5)
-                h = complex(math.cos(math.pi * t), math.sin(math.pi * t))
+                h = complex(hc[j], hs[j])
                 e = h * h
                 g = _inv(1.0 - x[j] * e)
                 bt = (r1[j] - r2[j] * a[j] * e) * g
@@ -67,7 +70,7 @@ def bank_exact(wl, theta, p0, pt, q, a, r1, r2, bus, thru, drop):  # pragma: no 
             drop[b, w] = al.real * al.real + al.imag * al.imag
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bank_fast(wl, theta, p0, pt, q, a, r1, r2, bus, thru, drop):  # pragma: no cover
     """Single-pass incoherent products; ``bus`` (W,) power transmission of one segment."""
     nb, n = theta.shape
@@ -77,29 +80,78 @@ def bank_fast(wl, theta, p0, pt, q, a, r1, r2, bus, thru, drop):  # pragma: no c
     num1 = (r2 * a) ** 2 + r1 * r1
     num2 = (r1 * a) ** 2 + r2 * r2
     den0 = 1.0 + x * x
+    cold = _cold(wl, p0, q, 1.0)
+    c2x = np.empty(n)
     for b in range(nb):
         for w in range(nw):
             lam = wl[w]
+            for j in range(n):  # phases first: a loop the compiler vectorises
+                t = cold[w, j] + pt[j] * theta[b, j] / lam
+                t = t - math.floor(t + 0.5)
+                c2x[j] = 2.0 * x[j] * _cos2pi(t)
             pb = bus[w]
             tt = 1.0
             u = 1.0
             d = 0.0
             for j in range(n):
-                t = p0[j] / lam + q[j]
-                t = t - math.floor(t + 0.5)
-                t = t + pt[j] * theta[b, j] / lam
-                t = t - math.floor(t + 0.5)
-                c2x = 2.0 * x[j] * math.cos(2.0 * math.pi * t)
-                g = 1.0 / (den0[j] - c2x)
-                t1 = (num1[j] - c2x) * g
+                g = 1.0 / (den0[j] - c2x[j])
+                t1 = (num1[j] - c2x[j]) * g
                 if j > 0:
                     tt *= pb
                     u *= pb * pb
                 d += u * dnum[j] * g
-                u *= t1 * (num2[j] - c2x) * g
+                u *= t1 * (num2[j] - c2x[j]) * g
                 tt *= t1
             thru[b, w] = tt
             drop[b, w] = d
+
+
+@njit(cache=True, error_model="numpy")
+def _cold(wl, p0, q, period):  # pragma: no cover
+    """Cold round-trip phase ``p0 / lambda + q`` reduced modulo ``period`` cycles,
+    ``(W, N)``: independent of the heater state, computed once per call."""
+    nw, n = wl.shape[0], p0.shape[0]
+    out = np.empty((nw, n))
+    for w in range(nw):
+        for j in range(n):
+            t = p0[j] / wl[w] + q[j]
+            if period == 1.0:
+                out[w, j] = t - math.floor(t + 0.5)
+            else:
+                out[w, j] = t - 2.0 * math.floor(0.5 * t + 0.5)
+    return out
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _cossin2pi(t):  # pragma: no cover
+    """``(cos 2 pi t, sin 2 pi t)`` for ``|t| <= 1`` (see :func:`_cos2pi`)."""
+    n = math.floor(4.0 * t + 0.5)
+    r = t - 0.25 * n  # exact (Sterbenz)
+    y = 2.0 * math.pi * r
+    z = y * y
+    c = _cos_poly(z)
+    s = y * _sin_poly(z)
+    q = int(n) & 3
+    # quarter q: (c, s), (-s, c), (-c, -s), (s, -c)
+    cc = s if q & 1 else c
+    ss = c if q & 1 else s
+    return (-cc if (q + 1) & 2 else cc), (-ss if q & 2 else ss)
+
+
+@njit(cache=True, inline="always")
+def _cos_poly(z):  # pragma: no cover
+    """Taylor series of ``cos y`` in ``z = y^2`` to ``y^16`` (``|y| <= pi / 4``)."""
+    return 1.0 + z * (-1.0 / 2 + z * (1.0 / 24 + z * (-1.0 / 720 + z * (1.0 / 40320 + z * (
+        -1.0 / 3628800 + z * (1.0 / 479001600 + z * (-1.0 / 87178291200
+                                                      + z * (1.0 / 20922789888000))))))))
+
+
+@njit(cache=True, inline="always")
+def _sin_poly(z):  # pragma: no cover
+    """Taylor series of ``sin(y) / y`` in ``z = y^2`` to ``y^16``."""
+    return 1.0 + z * (-1.0 / 6 + z * (1.0 / 120 + z * (-1.0 / 5040 + z * (
+        1.0 / 362880 + z * (-1.0 / 39916800 + z * (1.0 / 6227020800 + z * (
+            -1.0 / 1307674368000 + z * (1.0 / 355687428096000))))))))
 
 
 # ---------------------------------------------------------------------- weight inverse
@@ -112,12 +164,8 @@ def _cos2pi(t):  # pragma: no cover
     r = t - 0.25 * n  # exact (Sterbenz)
     y = 2.0 * math.pi * r
     z = y * y
-    c = 1.0 + z * (-1.0 / 2 + z * (1.0 / 24 + z * (-1.0 / 720 + z * (1.0 / 40320 + z * (
-        -1.0 / 3628800 + z * (1.0 / 479001600 + z * (-1.0 / 87178291200
-                                                      + z * (1.0 / 20922789888000))))))))
-    s = y * (1.0 + z * (-1.0 / 6 + z * (1.0 / 120 + z * (-1.0 / 5040 + z * (
-        1.0 / 362880 + z * (-1.0 / 39916800 + z * (1.0 / 6227020800 + z * (
-            -1.0 / 1307674368000 + z * (1.0 / 355687428096000)))))))))
+    c = _cos_poly(z)
+    s = y * _sin_poly(z)
     q = int(n) & 3
     # quarter q: c, -s, -c, s (selects, not branches)
     v = s if q & 1 else c
@@ -132,61 +180,70 @@ def _reduce2(t):  # pragma: no cover
 
 @njit(cache=True, error_model="numpy")
 def _elements(th, cold, lam, pt, x2, den0, num1, num2, dnum, cyc, t1, dd, t2):  # pragma: no cover
-    """Single-pass sections ``(T1, D, T2)`` of ring j at channel k, ``(N, N)``, for ring
-    temperatures ``th`` (as :func:`~.bank_solvers.ring_elements` of ``RingArrays.cycles``)."""
+    """Single-pass sections ``(T1, D, T2)`` of ring j at channel k, ``[j, k]``, for ring
+    temperatures ``th`` (as :func:`~.bank_solvers.ring_elements` of ``RingArrays.cycles``).
+    Arrays are ring-major so the inner loops over channels vectorise."""
     n = th.shape[0]
-    for k in range(n):
-        for j in range(n):
-            c = _reduce2(cold[k, j] + pt[j] * th[j] / lam[k])
-            cyc[k, j] = c
+    for j in range(n):
+        ptj = pt[j] * th[j]
+        for k in range(n):
+            c = _reduce2(cold[j, k] + ptj / lam[k])
+            cyc[j, k] = c
             c2x = x2[j] * _cos2pi(c)
             g = 1.0 / (den0[j] - c2x)
-            t1[k, j] = (num1[j] - c2x) * g
-            dd[k, j] = dnum[j] * g
-            t2[k, j] = (num2[j] - c2x) * g
+            t1[j, k] = (num1[j] - c2x) * g
+            dd[j, k] = dnum[j] * g
+            t2[j, k] = (num2[j] - c2x) * g
 
 
 @njit(cache=True, error_model="numpy")
-def _bank_weights(t1, dd, t2, pb, w):  # pragma: no cover
-    """``w_k = T_drop - T_thru`` of the whole bank at channel k, left to right."""
+def _bank_weights(t1, dd, t2, pb, w, tt, u):  # pragma: no cover
+    """``w_k = T_drop - T_thru`` of the whole bank at channel k, rings left to right
+    (``tt``, ``u`` scratch)."""
     n = t1.shape[0]
     for k in range(n):
-        tt = 1.0
-        u = 1.0
-        d = 0.0
-        for j in range(n):
-            if j > 0:
-                tt *= pb
-                u *= pb * pb
-            d += u * dd[k, j]
-            u *= t1[k, j] * t2[k, j]
-            tt *= t1[k, j]
-        w[k] = d - tt
+        tt[k] = 1.0
+        u[k] = 1.0
+        w[k] = 0.0
+    for j in range(n):
+        if j > 0:
+            for k in range(n):
+                tt[k] *= pb
+                u[k] *= pb * pb
+        for k in range(n):
+            w[k] += u[k] * dd[j, k]
+            u[k] *= t1[j, k] * t2[j, k]
+            tt[k] *= t1[j, k]
+    for k in range(n):
+        w[k] -= tt[k]
 
 
 @njit(cache=True, error_model="numpy")
-def _prefix_suffix(t1, dd, t2, pb, pt_, pl, pt2, qt, ql, qt2):  # pragma: no cover
+def _prefix_suffix(t1, dd, t2, pb, pre, suf):  # pragma: no cover
     """:func:`~.bank_solvers.prefix_suffix` for single-pass sections: everything left
-    (``p*``) and right (``q*``) of ring j at channel k, ``(N, N)``."""
+    (``pre``) and right (``suf``) of ring j at channel k, ``(T, L, T2)`` of ``[j, k]``
+    arrays."""
     n = t1.shape[0]
     for k in range(n):
-        at, al, at2 = 1.0, 0.0, 1.0
-        pt_[k, 0], pl[k, 0], pt2[k, 0] = at, al, at2
-        for j in range(1, n):
-            bt, bl, bt2 = t1[k, j - 1], dd[k, j - 1], t2[k, j - 1]
-            al = al + at * bl * at2
-            at = at * bt * pb
-            at2 = at2 * bt2 * pb
-            pt_[k, j], pl[k, j], pt2[k, j] = at, al, at2
-        at, al, at2 = 1.0, 0.0, 1.0
-        qt[k, n - 1], ql[k, n - 1], qt2[k, n - 1] = at, al, at2
-        for j in range(n - 2, -1, -1):
-            st, sl, st2 = t1[k, j + 1], dd[k, j + 1], t2[k, j + 1]
-            nt = st * at
-            nl = sl + st * al * st2
-            nt2 = st2 * at2
-            at, al, at2 = nt * pb, nl * (pb * pb), nt2 * pb
-            qt[k, j], ql[k, j], qt2[k, j] = at, al, at2
+        pre[0][0, k] = 1.0
+        pre[1][0, k] = 0.0
+        pre[2][0, k] = 1.0
+        suf[0][n - 1, k] = 1.0
+        suf[1][n - 1, k] = 0.0
+        suf[2][n - 1, k] = 1.0
+    for j in range(1, n):
+        for k in range(n):
+            at, al, at2 = pre[0][j - 1, k], pre[1][j - 1, k], pre[2][j - 1, k]
+            pre[1][j, k] = al + at * dd[j - 1, k] * at2
+            pre[0][j, k] = at * t1[j - 1, k] * pb
+            pre[2][j, k] = at2 * t2[j - 1, k] * pb
+    for j in range(n - 2, -1, -1):
+        for k in range(n):
+            at, al, at2 = suf[0][j + 1, k], suf[1][j + 1, k], suf[2][j + 1, k]
+            st, st2 = t1[j + 1, k], t2[j + 1, k]
+            suf[0][j, k] = st * at * pb
+            suf[1][j, k] = (dd[j + 1, k] + st * al * st2) * (pb * pb)
+            suf[2][j, k] = st2 * at2 * pb
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -198,15 +255,18 @@ def _compose_w(pt_, pl, pt2, st, sl, st2, qt, ql):  # pragma: no cover
     return (al + at * ql * at2) - at * qt
 
 
-@njit(cache=True, inline="always", error_model="numpy")
-def _ring_w(x, k, cold, lam, pt, x2, den0, num1, num2, dnum, pt_, pl, pt2, qt,
-            ql):  # pragma: no cover
-    """Weight of channel k with ring k at temperature ``x``, the others held (scans)."""
-    c = _reduce2(cold[k, k] + pt[k] * x / lam[k])
-    c2x = x2[k] * _cos2pi(c)
-    g = 1.0 / (den0[k] - c2x)
-    return _compose_w(pt_[k, k], pl[k, k], pt2[k, k], (num1[k] - c2x) * g, dnum[k] * g,
-                      (num2[k] - c2x) * g, qt[k, k], ql[k, k])
+@njit(cache=True, error_model="numpy")
+def _ring_ws(x, dx, diag, lam, pt, x2, den0, num1, num2, dnum, out):  # pragma: no cover
+    """``out[k]``: weight of channel k with ring k at ``x[k] + dx[k]`` and every other
+    ring held; ``diag`` ``(6, N)``: ring k's cold phase at channel k and the prefix
+    ``(T, L, T2)`` and suffix ``(T, L)`` around it (contiguous, so the loop vectorises)."""
+    n = x.shape[0]
+    for k in range(n):
+        c = _reduce2(diag[0, k] + pt[k] * (x[k] + dx[k]) / lam[k])
+        c2x = x2[k] * _cos2pi(c)
+        g = 1.0 / (den0[k] - c2x)
+        out[k] = _compose_w(diag[1, k], diag[2, k], diag[3, k], (num1[k] - c2x) * g,
+                            dnum[k] * g, (num2[k] - c2x) * g, diag[4, k], diag[5, k])
 
 
 @njit(cache=True, error_model="numpy")
@@ -240,37 +300,73 @@ def _solve(a, b):  # pragma: no cover
     return True
 
 
-@njit(cache=True, error_model="numpy")
+#: rows a thread takes at least in the parallel inverse
+_ROWS_PER_THREAD = 64
+
+
+@njit(cache=True, parallel=True)
 def inverse_fast(theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2, dnum, pb, lo, hi,
-                 stuck, h, goal, max_iter, extra, theta, status):  # pragma: no cover
+                 stuck, h, goal, max_iter, extra, threads, theta, status):  # pragma: no cover
     """Ring temperatures ``theta`` ``(R, N)`` with bank weights ``tgt`` (``fast`` solver),
     row by row: the algorithm of ``WeightBank._newton_reference`` (Jacobi sweeps of
     bracketed per-ring Newton solves, then a full-Jacobian Newton trial kept if it lowers
     ``|w - target|_2``, until ``max|w - target| <= goal``), each ring's 1-D solve stopped
     at its own convergence plus ``extra`` polishing steps. ``status[r]`` is 1 where the
-    Jacobian was singular (the caller solves those rows otherwise)."""
-    nr, n = tgt.shape
+    Jacobian was singular (the caller solves those rows otherwise). Rows are split into
+    contiguous blocks over up to ``threads`` threads; each row is solved by one thread
+    alone, so the result does not depend on the split."""
+    nr = tgt.shape[0]
+    chunks = min(threads, nr // _ROWS_PER_THREAD)
+    if chunks <= 1:
+        _inverse_rows(0, nr, theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2, dnum,
+                      pb, lo, hi, stuck, h, goal, max_iter, extra, theta, status)
+        return
+    for c in prange(chunks):
+        _inverse_rows(c * nr // chunks, (c + 1) * nr // chunks, theta0, tgt, lam, pt, cold,
+                      dcyc, x2, den0, num1, num2, dnum, pb, lo, hi, stuck, h, goal, max_iter,
+                      extra, theta, status)
+
+
+@njit(cache=True, error_model="numpy")
+def _inverse_rows(r0, r1, theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2, dnum, pb,
+                  lo, hi, stuck, h, goal, max_iter, extra, theta, status):  # pragma: no cover
+    """:func:`inverse_fast` for rows ``r0 .. r1 - 1``."""
+    n = tgt.shape[1]
     cyc = np.empty((n, n))
-    ea = np.empty((3, n, n))
-    eb = np.empty((3, n, n))
-    pre = np.empty((3, n, n))
-    suf = np.empty((3, n, n))
+    ea = (np.empty((n, n)), np.empty((n, n)), np.empty((n, n)))
+    eb = (np.empty((n, n)), np.empty((n, n)), np.empty((n, n)))
+    pre = (np.empty((n, n)), np.empty((n, n)), np.empty((n, n)))
+    suf = (np.empty((n, n)), np.empty((n, n)), np.empty((n, n)))
     jac = np.empty((n, n))
+    jt = np.empty((n, n))
+    diag = np.empty((6, n))  # read only in the loops
+    # separate allocations, not rows of one: the vectoriser's overlap checks then pass
     w = np.empty(n)
     r = np.empty(n)
     rt = np.empty(n)
     xs = np.empty(n)
     trial = np.empty(n)
     th = np.empty(n)
+    tt = np.empty(n)
+    u = np.empty(n)
+    fx = np.empty(n)
+    fp = np.empty(n)
+    fm = np.empty(n)
+    a = np.empty(n)
+    b = np.empty(n)
+    zero = np.zeros(n)
+    hm = -h
+    left = np.empty(n, dtype=np.int64)
+    act = np.empty(n, dtype=np.bool_)
     lim = 0.1 * goal
-    for row in range(nr):
+    for row in range(r0, r1):
         status[row] = 0
         tg = tgt[row]
         for k in range(n):
             th[k] = min(max(theta0[row, k], lo[k]), hi[k])
         cur, oth = ea, eb  # elements at th, scratch
         _elements(th, cold, lam, pt, x2, den0, num1, num2, dnum, cyc, cur[0], cur[1], cur[2])
-        _bank_weights(cur[0], cur[1], cur[2], pb, w)
+        _bank_weights(cur[0], cur[1], cur[2], pb, w, tt, u)
         for k in range(n):
             r[k] = 0.0 if stuck[k] else w[k] - tg[k]
         for _ in range(max_iter):
@@ -279,65 +375,85 @@ def inverse_fast(theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2, dnum, p
                 big = max(big, abs(r[k]))
             if not big > goal:
                 break
-            # Jacobi sweep: every ring's own equation, the others held at th
-            _prefix_suffix(cur[0], cur[1], cur[2], pb, pre[0], pre[1], pre[2], suf[0],
-                           suf[1], suf[2])
+            # Jacobi sweep: every ring's own bracketed Newton solve, the others held at th;
+            # the rings run side by side (vector loops), each stops at its own convergence
+            _prefix_suffix(cur[0], cur[1], cur[2], pb, pre, suf)
             for k in range(n):
-                x = min(max(th[k], lo[k]), hi[k])
-                if stuck[k]:
-                    xs[k] = x
-                    continue
-                a = lo[k]
-                b = hi[k]
-                left = extra
-                for _it in range(80):
-                    fx = _ring_w(x, k, cold, lam, pt, x2, den0, num1, num2, dnum, pre[0],
-                                 pre[1], pre[2], suf[0], suf[1]) - tg[k]
-                    if fx > 0:
-                        a = x
-                    else:
-                        b = x
-                    if abs(fx) <= lim or b - a <= 1e-14 * abs(b):
-                        if left == 0:
-                            break
-                        left -= 1
-                    df = (_ring_w(x + h[k], k, cold, lam, pt, x2, den0, num1, num2, dnum,
-                                  pre[0], pre[1], pre[2], suf[0], suf[1])
-                          - _ring_w(x - h[k], k, cold, lam, pt, x2, den0, num1, num2, dnum,
-                                    pre[0], pre[1], pre[2], suf[0], suf[1])) / (2.0 * h[k])
-                    xn = x - fx / df
-                    if df < 0 and xn > a and xn < b:
-                        x = xn
-                    else:
-                        x = 0.5 * (a + b)
-                xs[k] = x
+                diag[0, k] = cold[k, k]
+                diag[1, k] = pre[0][k, k]
+                diag[2, k] = pre[1][k, k]
+                diag[3, k] = pre[2][k, k]
+                diag[4, k] = suf[0][k, k]
+                diag[5, k] = suf[1][k, k]
+                xs[k] = min(max(th[k], lo[k]), hi[k])
+                a[k] = lo[k]
+                b[k] = hi[k]
+                left[k] = extra
+                act[k] = not stuck[k]
+            for _it in range(80):
+                _ring_ws(xs, zero, diag, lam, pt, x2, den0, num1, num2, dnum, fx)
+                more = False
+                for k in range(n):
+                    if act[k]:
+                        f = fx[k] - tg[k]
+                        fx[k] = f
+                        if f > 0:
+                            a[k] = xs[k]
+                        else:
+                            b[k] = xs[k]
+                        if abs(f) <= lim or b[k] - a[k] <= 1e-14 * abs(b[k]):
+                            if left[k] == 0:
+                                act[k] = False
+                                continue
+                            left[k] -= 1
+                        more = True
+                if not more:
+                    break
+                _ring_ws(xs, h, diag, lam, pt, x2, den0, num1, num2, dnum, fp)
+                _ring_ws(xs, hm, diag, lam, pt, x2, den0, num1, num2, dnum, fm)
+                for k in range(n):
+                    if act[k]:
+                        df = (fp[k] - fm[k]) / (2.0 * h[k])
+                        xn = xs[k] - fx[k] / df
+                        if df < 0 and xn > a[k] and xn < b[k]:
+                            xs[k] = xn
+                        else:
+                            xs[k] = 0.5 * (a[k] + b[k])
             # full Jacobian at the sweep's point (central differences, as the reference)
             _elements(xs, cold, lam, pt, x2, den0, num1, num2, dnum, cyc, oth[0], oth[1],
                       oth[2])
-            _prefix_suffix(oth[0], oth[1], oth[2], pb, pre[0], pre[1], pre[2], suf[0],
-                           suf[1], suf[2])
+            _prefix_suffix(oth[0], oth[1], oth[2], pb, pre, suf)
             ss = 0.0
             for k in range(n):
-                r[k] = _compose_w(pre[0, k, 0], pre[1, k, 0], pre[2, k, 0], oth[0, k, 0],
-                                  oth[1, k, 0], oth[2, k, 0], suf[0, k, 0], suf[1, k, 0]) - tg[k]
-                if stuck[k]:
-                    r[k] = 0.0
+                r[k] = 0.0 if stuck[k] else _compose_w(
+                    pre[0][0, k], pre[1][0, k], pre[2][0, k], oth[0][0, k], oth[1][0, k],
+                    oth[2][0, k], suf[0][0, k], suf[1][0, k]) - tg[k]
                 ss += r[k] * r[k]
-                for j in range(n):
-                    if stuck[k] or stuck[j]:
-                        jac[k, j] = 1.0 if k == j else 0.0
-                        continue
-                    cp = x2[j] * _cos2pi(cyc[k, j] + dcyc[k, j])
-                    cm = x2[j] * _cos2pi(cyc[k, j] - dcyc[k, j])
+            for j in range(n):
+                for k in range(n):
+                    cp = x2[j] * _cos2pi(cyc[j, k] + dcyc[j, k])
+                    cm = x2[j] * _cos2pi(cyc[j, k] - dcyc[j, k])
                     gp = 1.0 / (den0[j] - cp)
                     gm = 1.0 / (den0[j] - cm)
-                    wp = _compose_w(pre[0, k, j], pre[1, k, j], pre[2, k, j], (num1[j] - cp) * gp,
-                                    dnum[j] * gp, (num2[j] - cp) * gp, suf[0, k, j], suf[1, k, j])
-                    wm = _compose_w(pre[0, k, j], pre[1, k, j], pre[2, k, j], (num1[j] - cm) * gm,
-                                    dnum[j] * gm, (num2[j] - cm) * gm, suf[0, k, j], suf[1, k, j])
-                    jac[k, j] = (wp - wm) / (2.0 * h[j])
+                    wp = _compose_w(pre[0][j, k], pre[1][j, k], pre[2][j, k],
+                                    (num1[j] - cp) * gp, dnum[j] * gp, (num2[j] - cp) * gp,
+                                    suf[0][j, k], suf[1][j, k])
+                    wm = _compose_w(pre[0][j, k], pre[1][j, k], pre[2][j, k],
+                                    (num1[j] - cm) * gm, dnum[j] * gm, (num2[j] - cm) * gm,
+                                    suf[0][j, k], suf[1][j, k])
+                    jt[j, k] = (wp - wm) / (2.0 * h[j])  # contiguous stores: vectorises
+            for k in range(n):
+                for j in range(n):
+                    jac[k, j] = jt[j, k]
             for k in range(n):
                 rt[k] = -r[k]
+                if stuck[k]:
+                    for j in range(n):
+                        jac[k, j] = 0.0
+                        jac[j, k] = 0.0
+            for k in range(n):
+                if stuck[k]:
+                    jac[k, k] = 1.0
             if not _solve(jac, rt):
                 status[row] = 1
                 break
@@ -345,7 +461,7 @@ def inverse_fast(theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2, dnum, p
                 trial[k] = min(max(xs[k] + rt[k], lo[k]), hi[k])
             _elements(trial, cold, lam, pt, x2, den0, num1, num2, dnum, cyc, cur[0], cur[1],
                       cur[2])
-            _bank_weights(cur[0], cur[1], cur[2], pb, w)
+            _bank_weights(cur[0], cur[1], cur[2], pb, w, tt, u)
             st = 0.0
             for k in range(n):
                 rt[k] = 0.0 if stuck[k] else w[k] - tg[k]
@@ -356,7 +472,7 @@ def inverse_fast(theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2, dnum, p
                     r[k] = rt[k]
             else:  # keep the sweep's point: its elements are in oth
                 cur, oth = oth, cur
-                _bank_weights(cur[0], cur[1], cur[2], pb, w)
+                _bank_weights(cur[0], cur[1], cur[2], pb, w, tt, u)
                 for k in range(n):
                     th[k] = xs[k]
                     r[k] = 0.0 if stuck[k] else w[k] - tg[k]

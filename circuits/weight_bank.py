@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numba
 import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
@@ -830,7 +831,7 @@ class WeightBank:
         status = np.zeros(theta.shape[0], dtype=np.int8)
         inverse_fast(np.ascontiguousarray(theta, dtype=float),
                      np.ascontiguousarray(tgt, dtype=float), *c, 0.25 * tol, max_iter,
-                     _POLISH, out, status)
+                     _POLISH, numba.get_num_threads(), out, status)
         bad = np.flatnonzero(status)
         if bad.size:
             out[bad] = self._newton_reference(theta[bad], tgt[bad], solver, tol, max_iter)
@@ -838,8 +839,8 @@ class WeightBank:
 
     @cached_property
     def _fast_inverse_operands(self) -> tuple:
-        """Per-bank constants of :func:`~._bank_kernels.inverse_fast` (ring j at channel
-        k on the second and first axes)."""
+        """Per-bank constants of :func:`~._bank_kernels.inverse_fast` (``[ring, channel]``
+        arrays)."""
         ra, lam = self._ra, self._lam
         stuck, lo, hi = self._parked
         x = ra.r1 * ra.r2 * ra.a
@@ -849,7 +850,7 @@ class WeightBank:
         bus = self._bus(lam[:1], "fast")
         pb = 1.0 if bus is None else float(bus[0])
         c = lambda v: np.ascontiguousarray(v, dtype=float)  # noqa: E731
-        return (c(lam), c(ra.pt), c(cold), c(dcyc), c(2.0 * x), c(1.0 + x * x),
+        return (c(lam), c(ra.pt), c(cold.T), c(dcyc.T), c(2.0 * x), c(1.0 + x * x),
                 c((ra.r2 * ra.a) ** 2 + ra.r1 * ra.r1), c((ra.r1 * ra.a) ** 2 + ra.r2 * ra.r2),
                 c((1.0 - ra.r1 * ra.r1) * (1.0 - ra.r2 * ra.r2) * ra.a), pb, c(lo), c(hi),
                 np.ascontiguousarray(stuck, dtype=np.bool_), c(h))
