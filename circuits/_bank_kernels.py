@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-__all__ = ["bank_exact", "bank_fast", "inverse_fast"]
+__all__ = ["bank_exact", "bank_fast", "inverse_fast", "lu_rows"]
 
 
 @njit(cache=True, inline="always")
@@ -300,37 +300,19 @@ def _solve(a, b):  # pragma: no cover
     return True
 
 
-#: rows a thread takes at least in the parallel inverse
-_ROWS_PER_THREAD = 64
-
-
-@njit(cache=True, parallel=True)
+@njit(cache=True, error_model="numpy")
 def inverse_fast(theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2, dnum, pb, lo, hi,
-                 stuck, h, goal, max_iter, extra, threads, theta, status):  # pragma: no cover
+                 stuck, h, goal, max_iter, extra, theta, status):  # pragma: no cover
     """Ring temperatures ``theta`` ``(R, N)`` with bank weights ``tgt`` (``fast`` solver),
     row by row: the algorithm of ``WeightBank._newton_reference`` (Jacobi sweeps of
     bracketed per-ring Newton solves, then a full-Jacobian Newton trial kept if it lowers
     ``|w - target|_2``, until ``max|w - target| <= goal``), each ring's 1-D solve stopped
     at its own convergence plus ``extra`` polishing steps. ``status[r]`` is 1 where the
-    Jacobian was singular (the caller solves those rows otherwise). Rows are split into
-    contiguous blocks over up to ``threads`` threads; each row is solved by one thread
-    alone, so the result does not depend on the split."""
-    nr = tgt.shape[0]
-    chunks = min(threads, nr // _ROWS_PER_THREAD)
-    if chunks <= 1:
-        _inverse_rows(0, nr, theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2, dnum,
-                      pb, lo, hi, stuck, h, goal, max_iter, extra, theta, status)
-        return
-    for c in prange(chunks):
-        _inverse_rows(c * nr // chunks, (c + 1) * nr // chunks, theta0, tgt, lam, pt, cold,
-                      dcyc, x2, den0, num1, num2, dnum, pb, lo, hi, stuck, h, goal, max_iter,
-                      extra, theta, status)
+    Jacobian was singular (the caller solves those rows otherwise).
 
-
-@njit(cache=True, error_model="numpy")
-def _inverse_rows(r0, r1, theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2, dnum, pb,
-                  lo, hi, stuck, h, goal, max_iter, extra, theta, status):  # pragma: no cover
-    """:func:`inverse_fast` for rows ``r0 .. r1 - 1``."""
+    One thread: numba's parallel workers keep spinning after a call and starve the
+    multi-threaded BLAS calls that follow in programming (a 16 x 800 LU solve went from
+    0.1 to 47 ms)."""
     n = tgt.shape[1]
     cyc = np.empty((n, n))
     ea = (np.empty((n, n)), np.empty((n, n)), np.empty((n, n)))
@@ -359,7 +341,7 @@ def _inverse_rows(r0, r1, theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2
     left = np.empty(n, dtype=np.int64)
     act = np.empty(n, dtype=np.bool_)
     lim = 0.1 * goal
-    for row in range(r0, r1):
+    for row in range(tgt.shape[0]):
         status[row] = 0
         tg = tgt[row]
         for k in range(n):
@@ -478,3 +460,31 @@ def _inverse_rows(r0, r1, theta0, tgt, lam, pt, cold, dcyc, x2, den0, num1, num2
                     r[k] = 0.0 if stuck[k] else w[k] - tg[k]
         for k in range(n):
             theta[row, k] = th[k]
+
+
+@njit(cache=True)
+def lu_rows(lu, piv, rhs, out):  # pragma: no cover
+    """``out[r] = A^-1 rhs[r]`` for every row, from ``scipy.linalg.lu_factor``'s ``(lu,
+    piv)`` of ``A`` (LAPACK ``getrs`` by substitution, one row at a time: no BLAS threads
+    to wake for a few thousand tiny solves)."""
+    n = lu.shape[0]
+    b = np.empty(n)
+    for r in range(rhs.shape[0]):
+        for i in range(n):
+            b[i] = rhs[r, i]
+        for i in range(n):
+            p = piv[i]
+            if p != i:
+                b[i], b[p] = b[p], b[i]
+        for i in range(n):
+            s = b[i]
+            for k in range(i):
+                s -= lu[i, k] * b[k]
+            b[i] = s
+        for i in range(n - 1, -1, -1):
+            s = b[i]
+            for k in range(i + 1, n):
+                s -= lu[i, k] * b[k]
+            b[i] = s / lu[i, i]
+        for i in range(n):
+            out[r, i] = b[i]

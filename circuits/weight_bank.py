@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import numba
 import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
@@ -57,7 +56,7 @@ from photonic_dfa.base.validation import check_array, check_int, check_scalar
 from photonic_dfa.devices.microring import AddDropRing
 from photonic_dfa.devices.thermal import Heater, ThermalCrosstalk
 
-from ._bank_kernels import bank_exact, bank_fast, inverse_fast
+from ._bank_kernels import bank_exact, bank_fast, inverse_fast, lu_rows
 from .bank_solvers import (
     SOLVERS,
     RingArrays,
@@ -454,8 +453,11 @@ class WeightBank:
         if t.ndim == 0 or t.shape[-1] != self.n_channels:
             raise ValueError(f"temperatures must have shape (..., {self.n_channels}), "
                              f"got {t.shape}")
-        flat = (t - self.ambient_delta_t).reshape(-1, self.n_channels).T
-        p = scipy.linalg.lu_solve(self._k_lu, flat, check_finite=False).T.reshape(t.shape)
+        flat = np.ascontiguousarray((t - self.ambient_delta_t).reshape(-1, self.n_channels))
+        lu, piv = self._k_lu
+        p = np.empty_like(flat)
+        lu_rows(np.ascontiguousarray(lu), piv.astype(np.int64), flat, p)
+        p = p.reshape(t.shape)
         pmax = self.heater.max_power
         eps = 1e-12 * pmax
         bad = (p < -eps) | (p > pmax + eps)
@@ -831,7 +833,7 @@ class WeightBank:
         status = np.zeros(theta.shape[0], dtype=np.int8)
         inverse_fast(np.ascontiguousarray(theta, dtype=float),
                      np.ascontiguousarray(tgt, dtype=float), *c, 0.25 * tol, max_iter,
-                     _POLISH, numba.get_num_threads(), out, status)
+                     _POLISH, out, status)
         bad = np.flatnonzero(status)
         if bad.size:
             out[bad] = self._newton_reference(theta[bad], tgt[bad], solver, tol, max_iter)
