@@ -1,10 +1,15 @@
-"""Fused numba kernels: the whole bank at many (heater state, wavelength) points.
+"""Fused numba kernels: the whole bank at many (heater state, wavelength) points, and the
+weight inverse of the ``fast`` solver.
 
-They compute exactly what :func:`photonic_dfa.circuits.bank_solvers.cascade` computes
-(phase in cycles, ring sections, star product or single-pass products) in one pass per
-point with everything in registers, instead of a dozen full-size numpy temporaries per
-ring. The numpy path stays the reference (tests compare them) and serves the prefix/suffix
-scans of the inverse.
+:func:`bank_exact` and :func:`bank_fast` compute what
+:func:`photonic_dfa.circuits.bank_solvers.cascade` computes (phase in cycles, ring
+sections, star product or single-pass products) in one pass per point with everything in
+registers, instead of a dozen full-size numpy temporaries per ring. The numpy path stays
+the reference (tests compare them). :func:`inverse_fast` runs the algorithm of
+``WeightBank._newton_reference`` row by row with the prefix/suffix scans in small scratch
+arrays. The phases are reduced exactly to a quarter cycle and their cosine and sine taken
+from Taylor polynomials (a few ulp from libm), which lets the loops over rings and
+channels vectorise.
 """
 
 from __future__ import annotations

@@ -37,7 +37,10 @@ at all is parked (:attr:`WeightBank.unreachable_channels`).
 
 Inverse (:meth:`WeightBank.heater_powers_for_weights`): weights depend on heater powers
 only through the ring temperatures, so the optical problem is solved in temperature and
-the powers follow from one linear solve with ``K``.
+the powers follow from one linear solve with ``K``. For the ``fast`` solver a fused numba
+kernel solves each row on its own (:func:`~._bank_kernels.inverse_fast`); the numpy
+implementation, all rows at once, is kept as ``_newton_reference`` (the ``exact`` solver
+and the rare rows with a singular Jacobian use it) and agrees to ~1e-12 K.
 """
 
 from __future__ import annotations
