@@ -873,7 +873,10 @@ class WeightBank:
         dcyc = h * ra.pt / lam[:, None]
         bus = self._bus(lam[:1], "fast")
         pb = 1.0 if bus is None else float(bus[0])
-        c = lambda v: np.ascontiguousarray(v, dtype=float)  # noqa: E731
+
+        def c(v: ArrayLike) -> FloatArray:
+            return np.ascontiguousarray(v, dtype=float)
+
         return (c(lam), c(ra.pt), c(cold.T), c(dcyc.T), c(2.0 * x), c(1.0 + x * x),
                 c((ra.r2 * ra.a) ** 2 + ra.r1 * ra.r1), c((ra.r1 * ra.a) ** 2 + ra.r2 * ra.r2),
                 c((1.0 - ra.r1 * ra.r1) * (1.0 - ra.r2 * ra.r2) * ra.a), pb, c(lo), c(hi),
