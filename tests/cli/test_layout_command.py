@@ -32,10 +32,10 @@ def test_chip_toml_drives_the_layout(tmp_path):
     rings = _rings(out / "weight_bank.gds")
     assert len(rings) == 3
     for poly, ring in zip(rings, bank.rings):
-        assert abs((poly.bbox().height() - 500) / 2 - ring.radius * 1e9) <= 0.5 + 1e-9
+        assert 0 <= ring.radius * 1e9 - (poly.bbox().height() - 500) / 2 < 3
     summary = json.loads((out / "weight_bank.json").read_text())
     assert summary["plan"]["ring_pitch"] == pytest.approx(30e-6)
-    assert {"in", "through", "add", "drop"} <= set(summary["ports"])
+    assert {"o1", "o2", "o3", "o4"} <= set(summary["ports"])
 
 
 def test_command_line_parameters_and_banks(tmp_path, capsys):
