@@ -112,7 +112,7 @@ def _extract_cell(ly: kdb.Layout, cell: Any, wg: int, text: int) -> ExtractedBan
     drop_seg = tuple(_bus_path_length(drop, xr[k], xl[k + 1]) * dbu
                      for k in range(len(rings) - 1))
     labels = {}
-    for s, x, y in _texts(cell, text):
+    for s, _x, _y in _texts(cell, text):
         m = _LABEL.match(s)
         if m:
             labels[int(m.group(1))] = float(m.group(2)) * 1e-9
