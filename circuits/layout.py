@@ -75,6 +75,7 @@ __all__ = [
     "core_component",
     "write_gds",
     "preview_png",
+    "label_ports",
 ]
 
 #: what each optical port of a bank is (gdsfactory name -> role)
@@ -258,7 +259,7 @@ def _fanout(c: gf.Component, r: dict[str, int], leads: list[tuple[int, int]], y0
     return metal
 
 
-def _label_ports(c: gf.Component, ports: Any, names: dict[str, str] | None = None) -> None:
+def label_ports(c: gf.Component, ports: Any, names: dict[str, str] | None = None) -> None:
     """Add ``ports`` to ``c`` (renamed by ``names``) with a text label at each centre."""
     for p in ports:
         name = p.name if names is None else names[p.name]
@@ -274,7 +275,7 @@ def _bank_top(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool,
     c = gf.Component()
     body = _bank_body(spec, heater, pads, labels, pdk)
     ref = c << body
-    _label_ports(c, ref.ports)
+    label_ports(c, ref.ports)
     c.info.update(dict(body.info))
     return c
 
@@ -299,7 +300,7 @@ def _core_top(specs: tuple[tuple[Any, ...], ...], heater: bool, pads: bool, labe
                 n_el += 1
                 names[p.name] = f"e{n_el}"
             port_map[names[p.name]] = f"bank{m}_{ref.cell.info['port_map'][p.name]}"
-        _label_ports(c, ref.ports, names)
+        label_ports(c, ref.ports, names)
         if m == 0:  # the preview annotates the first bank's rings
             info = dict(ref.cell.info)
             dx = ref.dbbox().left - ref.cell.dbbox().left

@@ -167,3 +167,42 @@ def render_png(component: Any, path: str | Path, dpi: int = 160, zoom_rings: int
     data = buf.getvalue()
     return atomic_write(path, lambda fh: fh.write(data))
 
+
+
+def render_views(component: Any, path: str | Path,
+                 views: list[tuple[str, tuple[float, float, float, float]]],
+                 title: str, dpi: int = 150, panel_height: float = 6.0) -> Path:
+    """PNG of ``component`` in several panels, each ``(title, (x0, x1, y0, y1))`` in um,
+    side by side. Thin features get an outline so they stay visible at chip scale."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    paths = _layer_paths(component)
+    ratios = [max((x1 - x0) / max(y1 - y0, 1e-9), 0.25) for _, (x0, x1, y0, y1) in views]
+    fig = Figure(figsize=(min(22.0, panel_height * sum(ratios) + 1.5), panel_height + 1.2),
+                 dpi=dpi)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(views), gridspec_kw={"width_ratios": ratios}, squeeze=False)[0]
+    for ax, (name, (x0, x1, y0, y1)) in zip(axes, views):
+        scale = max(x1 - x0, y1 - y0)
+        for lname, colour, alpha in _STYLE:
+            if paths.get(lname):
+                # outline width grows with the field of view so 0.5 um guides show
+                lw = 0.6 if lname == "WG" and scale > 300 else 0.0
+                ax.add_artist(PathPatch(MplPath.make_compound_path(*paths[lname]),
+                                        facecolor=colour, edgecolor=colour, alpha=alpha,
+                                        linewidth=lw))
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_aspect("equal")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("x (um)")
+    axes[0].set_ylabel("y (um)")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    data = buf.getvalue()
+    return atomic_write(path, lambda fh: fh.write(data))
