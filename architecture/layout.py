@@ -5,7 +5,7 @@ Everything drawn comes from the configuration or the active gdsfactory PDK: the 
 with its radii on the grid), the input modulator ring from ``modulator.ring`` (radius
 from its FSR and the waveguide group index, gap from its self-coupling through the coupler
 model), the grating coupler centred on ``laser.center_wavelength``; the cells are the
-PDK's own (``grating_coupler_elliptical_trenches``, ``ring_single_pn``, ``splitter_tree``,
+PDK's own (``grating_coupler_rectangular``, ``ring_single_pn``, ``splitter_tree``,
 ``ge_detector_straight_si_contacts``, ``pad``, ``straight``) and waveguides and wires are
 routed with ``gf.routing``. Spacings are the :class:`LayoutRules` ones.
 
@@ -44,6 +44,7 @@ __all__ = ["chip_component", "modulator_geometry"]
 
 _DETECTOR = "ge_detector_straight_si_contacts"
 _MODULATOR = "ring_single_pn"
+_COUPLER = "grating_coupler_rectangular"
 
 
 def modulator_geometry(cfg: ChipConfig) -> tuple[float, float]:
@@ -121,10 +122,12 @@ def _chip(bank_cell: gf.Component, m: int, n: int, mod_radius: float, mod_gap: f
     pads: list[tuple[Any, str]] = []  # (port, role), numbered e1... in this order
 
     # --- input: grating coupler, ring modulators on the WDM bus ----------------------
-    gc = c << gf.get_component("grating_coupler_elliptical_trenches", wavelength=wavelength)
+    gc = c << gf.get_component(_COUPLER, wavelength=wavelength)
     gc.drotate(180)
     last = gc.ports["o1"]
-    mod_cell = gf.get_component(_MODULATOR, radius=mod_radius, gap=mod_gap) \
+    # the pn ring's optional doped heater is left out: the weight banks do the tuning
+    mod_cell = gf.get_component(_MODULATOR, radius=mod_radius, gap=mod_gap,
+                                doped_heater=False) \
         if _MODULATOR in ensure_pdk().cells else gf.get_component(
             "ring_single", radius=mod_radius, gap=mod_gap)
     mods = []
