@@ -127,8 +127,8 @@ def write_preview(component: gf.Component, path: Path, bank_only: bool = False) 
     x1 = max(b.right for b in inputs) if inputs else bb.left + 0.3 * bb.width()
     views = [("whole chip", (bb.left, bb.right, bb.bottom, bb.top)),
              ("input: grating coupler, ring modulators, splitter tree",
-              (bb.left - 20, x1 + 50, -0.15 * (x1 - bb.left), 0.15 * (x1 - bb.left)))]
+              (bb.left - 20, x1 + 50, -0.3 * (x1 - bb.left), 0.3 * (x1 - bb.left)))]
     title = (f"{counts['banks']} banks x {counts['rings'] // counts['banks']} rings: "
              + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "banks")
              + "\nblue waveguide, red heater, gold top metal, grey pad opening, green Ge")
-    return render_views(component, path, views, title)
+    return render_views(component, path, views, title, panel_height=8.0)

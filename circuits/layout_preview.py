@@ -192,8 +192,8 @@ def render_views(component: Any, path: str | Path,
     px = scale / (dpi * panel_height) * 1e3 / component.kcl.layout.dbu / 1e3
     paths = _layer_paths(component, smooth=int(px / 4))
     ratios = [max((x1 - x0) / max(y1 - y0, 1e-9), 0.25) for _, (x0, x1, y0, y1) in views]
-    fig = Figure(figsize=(min(22.0, panel_height * sum(ratios) + 1.5), panel_height + 1.2),
-                 dpi=dpi)
+    panel_height = min(panel_height, 20.0 / sum(ratios))  # at most 22 in wide
+    fig = Figure(figsize=(panel_height * sum(ratios) + 2.0, panel_height + 1.4), dpi=dpi)
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(views), gridspec_kw={"width_ratios": ratios}, squeeze=False)[0]
     for ax, (name, (x0, x1, y0, y1)) in zip(axes, views):
