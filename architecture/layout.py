@@ -33,7 +33,8 @@ from typing import Any
 import gdsfactory as gf
 
 from photonic_dfa.circuits.layout import bank_component, label_ports
-from photonic_dfa.circuits.layout_pdk import ensure_pdk, has_layer, pdk_name, rules_from_pdk
+from photonic_dfa.circuits.layout_pdk import ensure_pdk, has_layer, pdk_key, rules_from_pdk
+from photonic_dfa.circuits.layout_pdk import pad as pad_cell
 from photonic_dfa.circuits.layout_plan import LayoutRules, plan_bank
 from photonic_dfa.devices.coupler_gap import gap_for_coupling
 
@@ -97,7 +98,7 @@ def chip_component(cfg: ChipConfig, rules: LayoutRules | None = None,
     mod_r, mod_gap = modulator_geometry(cfg)
     bank_cell = bank_component(bank, labels=labels, rules=rules)
     key = (bank_cell.name, cfg.core.n_outputs, cfg.core.n_inputs, _um(mod_r), _um(mod_gap),
-           _um(cfg.laser.center_wavelength), rules, labels, pdk_name())
+           _um(cfg.laser.center_wavelength), rules, labels, pdk_key())
     if key not in _CACHE:
         c = _chip(bank_cell, *key[1:7])
         c.name = f"photonic_core_{abs(hash(key)):x}"[:40]
@@ -115,9 +116,7 @@ def _chip(bank_cell: gf.Component, m: int, n: int, mod_radius: float, mod_gap: f
     pad_size, pad_pitch = um(rules.pad_size), um(rules.pad_pitch)
     space = um(rules.bank_spacing)
     xs = "strip"
-    pad = gf.get_component("pad", size=(pad_size, pad_size), layer="MTOP",
-                           bbox_layers=("PADOPEN",),
-                           bbox_offsets=(-um(rules.pad_opening_inset),))
+    pad = pad_cell(pad_size, um(rules.pad_opening_inset))
     port_map: dict[str, str] = {}
     pads: list[tuple[Any, str]] = []  # (port, role), numbered e1... in this order
 

@@ -47,7 +47,7 @@ import numpy as np
 from photonic_dfa.base.atomic import atomic_write
 from photonic_dfa.base.validation import check_int
 
-from .layout_pdk import ensure_pdk, has_layer, layer, pdk_name, rules_from_pdk
+from .layout_pdk import ensure_pdk, has_layer, layer, pad, pdk_key, rules_from_pdk, text, via_stack
 from .layout_plan import (
     _NM,
     _SAGITTA_NM,
@@ -119,7 +119,7 @@ def _insert(c: gf.Component, name: str, shapes: kdb.Region | kdb.Box) -> None:
 # --- cells ------------------------------------------------------------------------------
 @gf.cell(basename="weight_bank_body")
 def _bank_body(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool,
-               pdk: str) -> gf.Component:
+               pdk: tuple[Any, ...]) -> gf.Component:
     """Drawn bank for a :func:`_spec`: waveguides, heaters, vias, traces, pads, text."""
     rules_nm, pitch, contacts, rings = spec
     r = _rules_dict(rules_nm)
@@ -176,8 +176,7 @@ def _bank_body(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool,
             # Inside contacts run a trace down near the ring centre: label left of it.
             x_label = xc[k] if contacts == "outside" else (
                 xc[k] + lc - lc // 2 + int(_inside_via_offset(r, rad)) - pitch // 2)
-            ref = c << gf.components.text(text=f"ch{k}\n{wl_pm / 1000:.2f}", size=size,
-                                          justify="center", layer="TEXT")
+            ref = c << text(f"ch{k}\n{wl_pm / 1000:.2f}", size, justify="center")
             ref.move((_um(x_label) - ref.dbbox().center().x, _um(-w) - size - ref.dbbox().top))
             y_bottom = min(y_bottom, round(ref.dbbox().bottom * 1000))
             c.add_label(f"ch{k} {wl_pm / 1000:.3f} nm", position=(_um(xc[k]), _um(yc[k])),
@@ -187,7 +186,7 @@ def _bank_body(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool,
     # lower via of every heater.
     if heater:
         wh, h, v = r["heater_width"], r["heater_opening"] // 2, r["via_size"]
-        via = gf.get_component("via_stack_heater_mtop", size=(_um(v),) * 2)
+        via = via_stack(_um(v))
         upper, lower = [], []
         for k, (rad, lc, *_rest) in enumerate(rings):
             xl, xr = xc[k] - lc // 2, xc[k] + lc - lc // 2
@@ -239,10 +238,7 @@ def _fanout(c: gf.Component, r: dict[str, int], leads: list[tuple[int, int]], y0
     step = mw + r["metal_spacing"]
     y_pad = y0 + sign * (max(len(left), len(right)) * step + r["fanout_clearance"]
                          + r["pad_size"] // 2)
-    pad = gf.get_component(
-        "pad", size=(_um(r["pad_size"]),) * 2, layer="MTOP", bbox_layers=("PADOPEN",),
-        bbox_offsets=(-_um(r["pad_opening_inset"]),),
-    )
+    pad_cell = pad(_um(r["pad_size"]), _um(r["pad_opening_inset"]))
     metal = kdb.Region()
     for j, (x, y) in enumerate(leads):
         yl = y0 + sign * level[j] * step
@@ -252,7 +248,7 @@ def _fanout(c: gf.Component, r: dict[str, int], leads: list[tuple[int, int]], y0
         metal.insert(_box(min(x, pad_x[j]) - half, yl - half, max(x, pad_x[j]) + mw - half,
                           yl + mw - half))
         metal.insert(_box(pad_x[j] - half, near, pad_x[j] + mw - half, y_pad))
-        (c << pad).move((_um(pad_x[j]), _um(y_pad)))
+        (c << pad_cell).move((_um(pad_x[j]), _um(y_pad)))
         c.add_port(f"e{2 * j + terminal}", center=(_um(pad_x[j]), _um(y_pad)),
                    width=_um(r["pad_size"]), orientation=90 if sign > 0 else 270,
                    layer="MTOP", port_type="electrical")
@@ -271,7 +267,7 @@ def label_ports(c: gf.Component, ports: Any, names: dict[str, str] | None = None
 
 @gf.cell(basename="weight_bank")
 def _bank_top(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool,
-              pdk: str) -> gf.Component:
+              pdk: tuple[Any, ...]) -> gf.Component:
     c = gf.Component()
     body = _bank_body(spec, heater, pads, labels, pdk)
     ref = c << body
@@ -282,7 +278,7 @@ def _bank_top(spec: tuple[Any, ...], heater: bool, pads: bool, labels: bool,
 
 @gf.cell(basename="weight_bank_core")
 def _core_top(specs: tuple[tuple[Any, ...], ...], heater: bool, pads: bool, labels: bool,
-              spacing_nm: int, pdk: str) -> gf.Component:
+              spacing_nm: int, pdk: tuple[Any, ...]) -> gf.Component:
     c = gf.Component()
     x = 0.0
     port_map: dict[str, str] = {}
@@ -309,7 +305,7 @@ def _core_top(specs: tuple[tuple[Any, ...], ...], heater: bool, pads: bool, labe
         c.info["n_banks"] = len(specs)
         if labels:
             size = 4 * _um(_rules_dict(spec[0])["label_size"])
-            t = c << gf.components.text(text=f"bank {m}", size=size, layer="TEXT")
+            t = c << text(f"bank {m}", size)
             t.move((ref.dbbox().left - t.dbbox().left,
                     ref.dbbox().bottom - size - t.dbbox().top))
     c.info["port_map"] = port_map
@@ -335,7 +331,7 @@ def bank_component(
     rules = rules_from_pdk() if rules is None else rules
     plan = plan_bank(bank, rules)
     return _bank_top(_spec(plan), bool(heater), bool(pads) and bool(heater), bool(labels),
-                     pdk_name())
+                     pdk_key())
 
 
 def core_component(
@@ -358,7 +354,7 @@ def core_component(
     plans: dict[int, tuple[Any, ...]] = {}
     specs = tuple(plans.setdefault(id(b), _spec(plan_bank(b, rules))) for b in banks)
     return _core_top(specs, bool(heater), bool(pads) and bool(heater), bool(labels),
-                     round(rules.bank_spacing * _NM), pdk_name())
+                     round(rules.bank_spacing * _NM), pdk_key())
 
 
 def _as_component(design: Any) -> gf.Component:

@@ -17,7 +17,11 @@ import gdsfactory as gf
 
 from .layout_plan import LayoutRules
 
-__all__ = ["ensure_pdk", "pdk_name", "layer", "has_layer", "layer_info", "rules_from_pdk"]
+__all__ = ["ensure_pdk", "pdk_name", "pdk_key", "layer", "has_layer", "layer_info",
+           "rules_from_pdk", "pad", "via_stack", "text"]
+
+#: PDK layers the bank draws on (by name)
+BANK_LAYERS = ("WG", "HEATER", "M2", "MTOP", "VIA1", "VIA2", "PADOPEN", "TEXT", "PORT", "PORTE")
 
 
 def ensure_pdk() -> Any:
@@ -71,3 +75,36 @@ def rules_from_pdk(rules: LayoutRules | None = None) -> LayoutRules:
     widths = {"waveguide_width": _xs_width("strip"), "heater_width": _xs_width("heater_metal")}
     return replace(base, **{k: round(v * 1e9) / 1e9 for k, v in widths.items()
                             if v is not None})
+
+
+def pdk_key() -> tuple[Any, ...]:
+    """Hashable identity of the active PDK for cell caches: its name and the GDS numbers of
+    the layers drawn (two PDKs of one name but other layers get other cells)."""
+    return (pdk_name(), tuple(layer_info(n) if has_layer(n) else None for n in BANK_LAYERS))
+
+
+# gdsfactory caches a cell by its parameters; a layer given by name would let a cell drawn
+# under one PDK be reused under another, so these pass the resolved (layer, datatype).
+def pad(size: float, inset: float) -> gf.Component:
+    """The PDK's ``pad`` cell (um) on MTOP with a PADOPEN opening ``inset`` inside."""
+    return gf.get_component("pad", size=(size, size), layer=layer_info("MTOP"),
+                            bbox_layers=(layer_info("PADOPEN"),), bbox_offsets=(-inset,))
+
+
+def via_stack(size: float) -> gf.Component:
+    """The PDK's ``via_stack_heater_mtop`` (HEATER-M2-MTOP) of ``size`` um."""
+    vias = []
+    for name in ("via1", "via2"):
+        settings = dict(gf.get_active_pdk().get_component(name).settings)
+        settings["layer"] = layer_info(str(settings["layer"]).split(".")[-1])
+        vias.append(gf.get_component("via", **settings))
+    return gf.get_component(
+        "via_stack_heater_mtop", size=(size, size),
+        layers=(layer_info("HEATER"), layer_info("M2"), layer_info("MTOP")),
+        vias=(None, *vias))
+
+
+def text(string: str, size: float, justify: str = "left") -> gf.Component:
+    """gdsfactory text polygons on the PDK's TEXT layer."""
+    return gf.components.text(text=string, size=size, justify=justify,
+                              layer=layer_info("TEXT"))

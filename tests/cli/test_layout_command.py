@@ -77,3 +77,34 @@ def test_a_radius_too_large_for_the_pitch_widens_it(tmp_path, capsys):
 def test_bad_arguments_are_named(tmp_path, capsys, argv, message):
     assert main(["layout", "--out", str(tmp_path), *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_named_pdk_is_drawn_on(tmp_path, monkeypatch, capsys):
+    gf = pytest.importorskip("gdsfactory")
+    (tmp_path / "tinyfab_pdk.py").write_text(
+        "import gdsfactory as gf\n"
+        "class LAYER(gf.LayerEnum):\n"
+        "    layout = gf.constant(gf.kcl.layout)\n"
+        + "".join(f"    {n}: tuple[int, int] = ({200 + i}, 0)\n" for i, n in enumerate(
+            ("WG", "HEATER", "M2", "MTOP", "VIA1", "VIA2", "PADOPEN", "TEXT", "PORT",
+             "PORTE")))
+        + "PDK = gf.Pdk(name='tinyfab', cells=dict(gf.gpdk.PDK.cells),\n"
+        "             cross_sections=dict(gf.gpdk.PDK.cross_sections), layers=LAYER)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from photonic_dfa.circuits.layout_pdk import ensure_pdk
+
+    before = ensure_pdk()
+    try:
+        rc = main(["layout", "--pdk", "tinyfab_pdk", "--bank-only", "--channels", "2",
+                   "--out", str(tmp_path / "o")])
+        assert rc == 0
+        assert gf.get_active_pdk().name == "tinyfab"
+    finally:
+        before.activate()
+    report = json.loads((tmp_path / "o" / "chip.json").read_text())
+    assert report["pdk"] == "tinyfab" and report["drc"]["violations"] == 0
+    ly = kdb.Layout()
+    ly.read(str(tmp_path / "o" / "chip.gds"))
+    assert ly.find_layer(kdb.LayerInfo(200, 0)) is not None  # WG of the named PDK
+    assert ly.find_layer(kdb.LayerInfo(1, 0)) is None
+    assert ly.find_layer(kdb.LayerInfo(49, 0)) is None  # pads and vias re-drawn too
