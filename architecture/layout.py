@@ -41,7 +41,7 @@ from photonic_dfa.devices.coupler_gap import gap_for_coupling
 from .chip import build_bank
 from .config import ChipConfig
 
-__all__ = ["chip_component", "modulator_geometry"]
+__all__ = ["bank_plan", "chip_component", "modulator_geometry"]
 
 _DETECTOR = "ge_detector_straight_si_contacts"
 _MODULATOR = "ring_single_pn"
