@@ -65,8 +65,8 @@ def test_layout_and_calibrate_accept_the_default_file(capsys, tmp_path):
     small.write_text((tmp_path / "chip.toml").read_text()
                      .replace("n_inputs = 16", "n_inputs = 2")
                      .replace("n_outputs = 32", "n_outputs = 1"))
-    assert main(["layout", "--chip", str(tmp_path / "chip.toml"), "--no-pads",
-                 "--out", str(tmp_path / "layout")]) == 0
+    assert main(["layout", "--chip", str(tmp_path / "chip.toml"), "--bank-only", "--banks", "1",
+                 "--no-pads", "--name", "weight_bank", "--out", str(tmp_path / "layout")]) == 0
     assert (tmp_path / "layout" / "weight_bank.gds").is_file()
     assert main(["calibrate", "--chip", str(small), "--drift", "0s", "--no-noise",
                  "--out", str(tmp_path / "cal")]) == 0
