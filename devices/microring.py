@@ -259,9 +259,17 @@ class _RingBase:
         wl = _optional_wavelength(self, wavelength)
         return _out(np.asarray(wl) ** 2 / (self.n_g * self.length))
 
-    def _loop_gain(self) -> float:
-        """Product of all round-trip field factors ``x`` (``r a`` or ``r1 r2 a``)."""
+    def _loop_factors(self) -> tuple[float, ...]:
+        """The round-trip field factors (``r, a`` or ``r1, r2, a``)."""
         raise NotImplementedError
+
+    def _loop_gain(self) -> float:
+        """Their product ``x`` (``r a`` or ``r1 r2 a``)."""
+        return math.prod(self._loop_factors())
+
+    def _sqrt_loop_gain(self) -> float:
+        """``sqrt(x)`` as a product of roots: ``x`` itself underflows for r ~ 1e-200."""
+        return math.prod(math.sqrt(f) for f in self._loop_factors())
 
     def fwhm(self, wavelength: ArrayLike | None = None) -> FloatArray | float:
         """Loaded linewidth ``(1 - x) lambda^2 / (pi n_g L sqrt(x))`` (m), x the loop gain.
@@ -273,7 +281,8 @@ class _RingBase:
         x = self._loop_gain()
         wl = _optional_wavelength(self, wavelength)
         return _out(
-            (1.0 - x) * np.asarray(wl) ** 2 / (math.pi * self.n_g * self.length * math.sqrt(x))
+            (1.0 - x) * np.asarray(wl) ** 2
+            / (math.pi * self.n_g * self.length * self._sqrt_loop_gain())
         )
 
     def q_loaded(self, wavelength: ArrayLike | None = None) -> FloatArray | float:
@@ -291,8 +300,7 @@ class _RingBase:
 
     def finesse(self) -> float:
         """``FSR / FWHM = pi sqrt(x) / (1 - x)`` (wavelength independent)."""
-        x = self._loop_gain()
-        return math.pi * math.sqrt(x) / (1.0 - x)
+        return math.pi * self._sqrt_loop_gain() / (1.0 - self._loop_gain())
 
     def _mode_constants(self, delta_t: float) -> tuple[float, float]:
         """``(num, off)`` with resonance ``lambda_m = num / (m + off)``."""
@@ -377,8 +385,8 @@ class AllPassRing(_RingBase):
     def __post_init__(self) -> None:
         self._validate(("r",))
 
-    def _loop_gain(self) -> float:
-        return self.r * self.round_trip_amplitude
+    def _loop_factors(self) -> tuple[float, ...]:
+        return (self.r, self.round_trip_amplitude)
 
     def through_field(
         self, wavelength: ArrayLike, delta_t: ArrayLike = 0.0, phase: ArrayLike = 0.0
@@ -454,8 +462,8 @@ class AddDropRing(_RingBase):
     def __post_init__(self) -> None:
         self._validate(("r1", "r2"))
 
-    def _loop_gain(self) -> float:
-        return self.r1 * self.r2 * self.round_trip_amplitude
+    def _loop_factors(self) -> tuple[float, ...]:
+        return (self.r1, self.r2, self.round_trip_amplitude)
 
     def _fields(
         self, wavelength: ArrayLike, delta_t: ArrayLike, phase: ArrayLike
