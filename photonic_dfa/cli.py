@@ -51,9 +51,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with output_lock(out, f"photonic-dfa {args.command}"):
             return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"photonic-dfa {args.command}: error: {exc}", file=sys.stderr)
+    except (ValueError, OSError, RecursionError, MemoryError) as exc:
+        # user errors: bad values (ValueError, the base of every named error), paths that are
+        # missing, unreadable or of the wrong kind (OSError); RecursionError and MemoryError
+        # are refused by the readers and estimates before they can happen, named here anyway
+        print(f"photonic-dfa {args.command}: error: {_describe(exc)}", file=sys.stderr)
         return 2
+
+
+def _describe(exc: BaseException) -> str:
+    """One line naming what is wrong; for an OS error the path and the reason."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        where = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 else "")
+        kind = {IsADirectoryError: "is a directory, expected a file",
+                NotADirectoryError: "a part of the path is not a directory",
+                PermissionError: "permission denied",
+                FileNotFoundError: "no such file or directory"}.get(type(exc))
+        return f"{where}: {kind or exc.strerror or exc}"
+    if isinstance(exc, MemoryError):
+        return "out of memory; reduce the sizes given (see the command's --help for limits)"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply"
+    return str(exc) or type(exc).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from ._common import add_command
+from ._common import add_command, input_file, output_file
 
 _HEADER = {
     "default": "# photonic-dfa chip: the documented default (photonic-dfa config --default)",
@@ -39,10 +38,10 @@ def register(subparsers: Any) -> None:
     which.add_argument("--default", action="store_true", help="the documented default chip")
     which.add_argument("--ideal", action="store_true",
                        help="the default chip with every error source off")
-    which.add_argument("--chip", type=Path, metavar="TOML",
+    which.add_argument("--chip", type=input_file("chip configuration file"), metavar="TOML",
                        help="check this chip file and print its effective configuration")
     # dest out_file: ``out`` names an output directory (locked) in every other command
-    p.add_argument("--out", dest="out_file", type=Path, metavar="FILE",
+    p.add_argument("--out", dest="out_file", type=output_file("TOML file"), metavar="FILE",
                    help="write the TOML to FILE (atomically) instead of standard output")
     p.set_defaults(func=run)
 
