@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from photonic_dfa.training.transformer import generate
 
     check_scalar("--temperature", args.temperature, 0.0, 100.0)
+    if not args.prompt:
+        raise ValueError("--prompt must hold at least one character")
     model, vocab, _ = load_checkpoint(args.checkpoint)
     ids = generate(model, encode_prompt(vocab, args.prompt), args.length, args.temperature,
                    np.random.default_rng(args.seed))
