@@ -339,7 +339,9 @@ class CalibrationResult:
         if not np.isfinite(arrays["crosstalk"]).all():
             raise bad("crosstalk", "holds NaN or inf")
         try:
-            return cls(**{k: arrays[k] for k in _ARRAYS}, **numbers,
+            return cls(**{k: arrays[k] for k in _ARRAYS},
+                       max_heater_power=numbers["max_heater_power"],
+                       heater_lsb=numbers["heater_lsb"],
                        measurements=dict(meta["measurements"]), meta=dict(meta["meta"]))
         except ValueError as exc:
             raise CorruptFileError(f"{path}: calibration {exc}") from None
