@@ -423,7 +423,11 @@ class ChipConfig(_Section):
         fabricated chip departs from this design) is allowed and checked here too, so a file
         is valid or invalid for every command alike; it is used only where a fabricated
         chip is simulated (:func:`~photonic_dfa.architecture.fabricated.load_chip_toml`)."""
-        return cls._from_file_data(read_toml(path, "chip configuration file"))
+        data = read_toml(path, "chip configuration file")
+        try:
+            return cls._from_file_data(data)
+        except ValueError as exc:  # a bad value: named with its file
+            raise ValueError(f"{path}: {exc}") from None
 
     @classmethod
     def from_toml_string(cls, text: str) -> ChipConfig:

@@ -163,8 +163,11 @@ class FabricationSpec:
 def load_chip_toml(path: str | Path) -> tuple[ChipConfig, FabricationSpec]:
     """A chip TOML file: the :class:`ChipConfig` tables plus an optional ``[fabrication]``."""
     data = read_toml(path, "chip configuration file")
-    fab = FabricationSpec.from_dict(data.pop("fabrication", {}))
-    return ChipConfig.from_dict(data), fab
+    try:
+        fab = FabricationSpec.from_dict(data.pop("fabrication", {}))
+        return ChipConfig.from_dict(data), fab
+    except ValueError as exc:  # a bad value: named with its file
+        raise ValueError(f"{path}: {exc}") from None
 
 
 @dataclass(frozen=True)

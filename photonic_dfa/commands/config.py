@@ -59,10 +59,13 @@ def render(args: argparse.Namespace) -> str:
 
     data = read_toml(args.chip, "chip configuration file")
     fab = data.pop("fabrication", None)
-    cfg = ChipConfig.from_dict(data)
+    try:
+        cfg = ChipConfig.from_dict(data)
+        spec = None if fab is None else FabricationSpec.from_dict(fab)
+    except ValueError as exc:  # a bad value: named with its file
+        raise ValueError(f"{args.chip}: {exc}") from None
     text = f"# photonic-dfa chip: effective configuration of {args.chip}\n{cfg.to_toml()}"
-    if fab is not None:
-        spec = FabricationSpec.from_dict(fab)
+    if spec is not None:
         text += ("\n# How the fabricated chip departs from its design (calibrate, mac-error "
                  "--calibrated, train --feedback photonic)\n[fabrication]\n"
                  + "".join(f"{k} = {_toml_value(v)}\n" for k, v in spec.to_dict().items()))

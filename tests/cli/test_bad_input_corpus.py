@@ -37,7 +37,8 @@ def _work(name: str):
     return sentinel
 
 
-# (id, command line with placeholders, text stderr must contain). Placeholders: {out} the
+# (id, command line with placeholders, text the error line must contain; " && " joins texts
+# that must all be there, e.g. the problem and the file). Placeholders: {out} the
 # case's output directory, {file} a regular file, {dir} a directory, {tmp} the case root;
 # chip files {garbage} {nested} {badtoml} {unknown} {badvalue} {badfab} {missing};
 # {notutf8} {empty} text files; {lmckpt_*} crafted checkpoints; {npzdir} a data directory
@@ -86,7 +87,9 @@ for cmd, line in OUT_COMMANDS.items():
     ]
 for cmd, line in CHIP_COMMANDS.items():
     for kind, (path, message) in CHIP_FILES.items():
-        CASES.append((f"{cmd}-chip-{kind}", f"{line} {path}", message))
+        # the message says what is wrong and names the file
+        also = "" if kind == "empty-path" else f" && {path}"
+        CASES.append((f"{cmd}-chip-{kind}", f"{line} {path}", message + also))
 
 CASES += [
     # train
@@ -241,6 +244,9 @@ CASES += [
     ("sweep-grid-binary", "sweep --grid {garbage} --out {out}", "not UTF-8"),
     ("sweep-grid-nested", "sweep --grid {nested} --out {out}", "nested"),
     ("sweep-grid-invalid", "sweep --grid {badtoml} --out {out}", "invalid TOML"),
+    ("sweep-grid-file-huge-axis", "sweep --grid {grid_huge} --out {out}", "radius"),
+    ("sweep-grid-file-empty-axis", "sweep --grid {grid_empty} --out {out}", "radius"),
+    ("sweep-grid-file-unknown-option", "sweep --grid {grid_option} --out {out}", "bogus"),
     ("sweep-workers-0", "sweep --param radius=5um:6um:2 --workers 0 --out {out}", "--workers"),
     ("sweep-mnist-epochs-negative", "sweep --param radius=5um:6um:2 --mnist-epochs -1 "
      "--out {out}", "--mnist-epochs"),
@@ -332,6 +338,10 @@ def files(tmp_path_factory):
     (root / "notutf8.txt").write_bytes(b"\xff\xfe\x00abc\x80\x81")
     (root / "empty.txt").write_text("")
     (root / "npzdir" / "mnist.npz").mkdir(parents=True)
+    (root / "grid_huge.toml").write_text(
+        '[grid]\nradius = {start = "5um", stop = "20um", num = 100000000}\n')
+    (root / "grid_empty.toml").write_text("[grid]\nradius = []\n")
+    (root / "grid_option.toml").write_text("[grid]\nr = [0.9, 0.95]\n[options]\nbogus = 1\n")
 
     vocab = "abcdef\n "
     cfg = TransformerConfig(vocab_size=len(vocab), context=8, d_model=8, n_layers=1, n_heads=2)
@@ -369,7 +379,8 @@ def files(tmp_path_factory):
         "lmckpt_nan": root / "lm_nan.npz", "lmckpt_novocab": root / "lm_novocab.npz",
         "lmckpt_vocabsize": root / "lm_vocabsize.npz",
         "lmckpt_modelkey": root / "lm_modelkey.npz", "npz_wrong_kind": root / "wrong_kind.npz",
-        "closed_port": closed_port, "root": root,
+        "grid_huge": root / "grid_huge.toml", "grid_empty": root / "grid_empty.toml",
+        "grid_option": root / "grid_option.toml", "closed_port": closed_port, "root": root,
     }
 
 
@@ -427,7 +438,9 @@ def test_bad_input_is_one_clear_error(case_id, line, expected, files, guarded, c
     assert "Traceback" not in err and "Traceback" not in captured.out
     errors = [l for l in err.splitlines() if ": error: " in l]
     assert len(errors) == 1, err
-    assert expected.lower() in errors[0].lower(), err
+    for part in expected.split(" && "):  # every part must be named
+        part = part.format(**values)
+        assert part.lower() in errors[0].lower(), err
     after = _tree(guarded) | _tree(files["root"])
     written = sorted(p for p in after - before if out not in (p, *p.parents))
     assert not written, f"written outside --out: {written}"
