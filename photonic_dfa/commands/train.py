@@ -85,10 +85,17 @@ def chip_arguments_used(args: argparse.Namespace, used: bool, why: str) -> None:
     if args.fab_seed is not None and (args.ideal_chip or args.design_chip):
         raise ValueError("--fab-seed seeds a fabricated chip; --ideal-chip and --design-chip "
                          "use none")
-    if args.chip:
+    if used:  # the chip file and the fabricated chip's size checked before the data is read
         from photonic_dfa.architecture.config import ChipConfig
+        from photonic_dfa.architecture.fabricated import fabricated_chip_memory
+        from photonic_dfa.base.memory import check_memory
 
-        ChipConfig.from_toml(args.chip)  # checked now, not after the data is read
+        cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
+        if not (args.ideal_chip or args.design_chip):
+            check_memory(f"a fabricated chip of {cfg.core.n_outputs} banks x "
+                         f"{cfg.core.n_inputs} rings",
+                         fabricated_chip_memory(cfg.core.n_outputs, cfg.core.n_inputs),
+                         "use a smaller chip or --design-chip")
 
 
 def chip_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -204,6 +204,13 @@ CASES += [
     ("mac-error-fab-seed-unused", "mac-error --fab-seed 2 --out {out}", "--fab-seed"),
     ("mac-error-seed-negative", "mac-error --seed -1 --out {out}", "--seed"),
     # calibrate
+    ("calibrate-chip-memory", "calibrate --chip {bigchip} --out {out}",
+     "memory && core.n_outputs"),
+    ("mac-error-calibrated-chip-memory", "mac-error --calibrated --chip {bigchip} --out {out}",
+     "memory && core.n_outputs"),
+    ("train-chip-memory", "train mnist --feedback photonic --chip {bigchip} --out {out}",
+     "memory"),
+    ("demo-chip-memory", "demo --chip {bigchip} --out {out}", "memory"),
     ("calibrate-drift-nan", "calibrate --drift nan --out {out}", "--drift"),
     ("calibrate-drift-inf", "calibrate --drift inf --out {out}", "--drift"),
     ("calibrate-drift-negative", "calibrate --drift -5s --out {out}", "--drift"),
@@ -335,6 +342,7 @@ def files(tmp_path_factory):
     (root / "badvalue.toml").write_text("[ring]\nradius = -1.0\n")
     (root / "badfab.toml").write_text("[fabrication]\nbogus = 1\n")
     (root / "chipok.toml").write_text("[ring]\nradius = 8e-6\n")
+    (root / "bigchip.toml").write_text("[core]\nn_outputs = 65536\nn_inputs = 4096\n")
     (root / "notutf8.txt").write_bytes(b"\xff\xfe\x00abc\x80\x81")
     (root / "empty.txt").write_text("")
     (root / "npzdir" / "mnist.npz").mkdir(parents=True)
@@ -373,6 +381,7 @@ def files(tmp_path_factory):
         "nested": root / "nested.toml", "badtoml": root / "bad.toml",
         "unknown": root / "unknown.toml", "badvalue": root / "badvalue.toml",
         "badfab": root / "badfab.toml", "chipok": root / "chipok.toml",
+        "bigchip": root / "bigchip.toml",
         "missing": root / "no-such-file.toml", "notutf8": root / "notutf8.txt",
         "empty": root / "empty.txt", "npzdir": root / "npzdir",
         "lmckpt_ok": root / "lm_ok.npz", "lmckpt_shape": root / "lm_shape.npz",
