@@ -57,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # are refused by the readers and estimates before they can happen, named here anyway
         print(f"photonic-dfa {args.command}: error: {_describe(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # finished tasks stay cached and files are written atomically: rerun to resume
+        print(f"photonic-dfa {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 def _describe(exc: BaseException) -> str:
