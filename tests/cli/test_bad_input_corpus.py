@@ -318,6 +318,12 @@ CASES += [
     # data
     ("data-dir-file", "data --data-dir {file}", "--data-dir"),
     ("data-only-unknown", "data --only cifar", "--only"),
+    ("data-dir-unwritable", "data --data-dir /proc/photonic-dfa-no/data",
+     "/proc/photonic-dfa-no/data"),
+    ("train-data-dir-unwritable", "train mnist --data-dir /proc/photonic-dfa-no/data "
+     "--out {out}", "/proc/photonic-dfa-no/data"),
+    ("lm-data-dir-unwritable", "lm --data-dir /proc/photonic-dfa-no/data --out {out}",
+     "/proc/photonic-dfa-no/data"),
     ("data-mnist-npz-directory", "data --only mnist --data-dir {npzdir}", "mnist.npz"),
     # the command line itself
     ("unknown-command", "frobnicate", "frobnicate"),
