@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, commands
+from .base.tasks import TaskError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with output_lock(out, f"photonic-dfa {args.command}"):
             return int(args.func(args) or 0)
+    except TaskError as exc:
+        # grid points refused by the models (ValueError) are a user error; anything else
+        # raised in a task is a bug and keeps its traceback
+        if not all(isinstance(e, ValueError) for _, e in exc.failures):
+            raise
+        print(f"photonic-dfa {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except (ValueError, OSError, RecursionError, MemoryError) as exc:
         # user errors: bad values (ValueError, the base of every named error), paths that are
         # missing, unreadable or of the wrong kind (OSError); RecursionError and MemoryError
