@@ -15,6 +15,7 @@ from ._common import (
     input_file,
     int_type,
     library_preset,
+    note_fabrication,
     refuse_unused,
     seed_type,
 )
@@ -115,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
         from photonic_dfa.architecture.config import ChipConfig
 
         ChipConfig.from_toml(args.chip)  # a bad chip file is refused before any work
+        if args.design_chip:
+            note_fabrication(args.chip, "--design-chip simulates the design chip")
     corpus = load_corpus(args.text, args.data_dir)
     core = None
     if args.method == "photonic":

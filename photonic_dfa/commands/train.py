@@ -21,6 +21,7 @@ from ._common import (
     input_file,
     int_type,
     library_preset,
+    note_fabrication,
     refuse_unused,
     seed_type,
 )
@@ -91,6 +92,8 @@ def chip_arguments_used(args: argparse.Namespace, used: bool, why: str) -> None:
         from photonic_dfa.base.memory import check_memory
 
         cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
+        if args.design_chip:
+            note_fabrication(args.chip, "--design-chip simulates the design chip")
         if not (args.ideal_chip or args.design_chip):
             check_memory(f"a fabricated chip of {cfg.core.n_outputs} banks x "
                          f"{cfg.core.n_inputs} rings",
