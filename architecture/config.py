@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import ClassVar, Self, TypedDict, TypeVar, Unpack
 
-from photonic_dfa.base.tomlfile import read_toml
+from photonic_dfa.base.tomlfile import parse_toml, read_toml
 from photonic_dfa.base.validation import check_int, check_scalar
 from photonic_dfa.devices.microring import AddDropRing
 
@@ -418,16 +417,33 @@ class ChipConfig(_Section):
 
     @classmethod
     def from_toml(cls, path: str | Path) -> ChipConfig:
-        """Load a TOML file; missing keys take defaults, unknown keys raise ValueError."""
-        return cls.from_dict(read_toml(path, "chip configuration file"))
+        """Load a chip file; missing keys take defaults, unknown keys raise ValueError.
+
+        One rule for every reader of a chip file: an optional ``[fabrication]`` table (how a
+        fabricated chip departs from this design) is allowed and checked here too, so a file
+        is valid or invalid for every command alike; it is used only where a fabricated
+        chip is simulated (:func:`~photonic_dfa.architecture.fabricated.load_chip_toml`)."""
+        data = read_toml(path, "chip configuration file")
+        try:
+            return cls._from_file_data(data)
+        except ValueError as exc:  # a bad value: named with its file
+            raise ValueError(f"{path}: {exc}") from None
 
     @classmethod
     def from_toml_string(cls, text: str) -> ChipConfig:
         """Parse TOML text (see :meth:`from_toml`)."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"invalid TOML: {exc}") from None
+        return cls._from_file_data(parse_toml(text, "chip configuration"))
+
+    @classmethod
+    def _from_file_data(cls, data: dict[str, object]) -> ChipConfig:
+        if "fabrication" in data:
+            from .fabricated import FabricationSpec
+
+            data = dict(data)
+            fab = data.pop("fabrication")
+            if not isinstance(fab, dict):
+                raise ValueError(f"fabrication must be a table, got {fab!r}")
+            FabricationSpec.from_dict(fab)
         return cls.from_dict(data)
 
     def updated(self, **dotted: object) -> ChipConfig:

@@ -49,6 +49,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from photonic_dfa.base.arrays import FloatArray, IntArray
+from photonic_dfa.base.memory import check_memory
 from photonic_dfa.base.tomlfile import read_toml
 from photonic_dfa.base.validation import check_array, check_int, check_scalar
 from photonic_dfa.circuits.bank_solvers import RingArrays, bus_element, cascade, ring_elements
@@ -160,11 +161,21 @@ class FabricationSpec:
                 if getattr(self, f.name) is not None}
 
 
+def fabricated_chip_memory(banks: int, rings: int) -> int:
+    """Bytes a fabricated chip and its calibration hold (upper estimate): the per-bank
+    ``rings x rings`` thermal and crosstalk matrices (several copies) and the per-ring
+    sweeps and lookup tables."""
+    return 8 * banks * rings * (8 * rings + 1024) + (64 << 20)
+
+
 def load_chip_toml(path: str | Path) -> tuple[ChipConfig, FabricationSpec]:
     """A chip TOML file: the :class:`ChipConfig` tables plus an optional ``[fabrication]``."""
     data = read_toml(path, "chip configuration file")
-    fab = FabricationSpec.from_dict(data.pop("fabrication", {}))
-    return ChipConfig.from_dict(data), fab
+    try:
+        fab = FabricationSpec.from_dict(data.pop("fabrication", {}))
+        return ChipConfig.from_dict(data), fab
+    except ValueError as exc:  # a bad value: named with its file
+        raise ValueError(f"{path}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -268,6 +279,10 @@ class FabricatedChip:
         if not cfg.errors.weight_bank:
             raise ValueError("a fabricated chip needs physical weight banks "
                              "(errors.weight_bank = true)")
+        check_memory(f"a fabricated chip of {cfg.core.n_outputs} banks x "
+                     f"{cfg.core.n_inputs} rings (core.n_outputs x core.n_inputs)",
+                     fabricated_chip_memory(cfg.core.n_outputs, cfg.core.n_inputs),
+                     "use fewer banks or rings for a fabricated chip")
         rng = np.random.default_rng([seed, 0xFAB])
         n, m = cfg.core.n_inputs, cfg.core.n_outputs
         lam = build_laser(cfg).wavelengths

@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from photonic_dfa.base.memory import check_memory
 from photonic_dfa.base.validation import check_int
 from photonic_dfa.devices.photodetector import effective_bits
 
@@ -90,6 +91,12 @@ class MeasuredCore(Protocol):
                rng: np.random.Generator | None = None) -> NDArray[np.float64]: ...
 
 
+def mac_error_memory(samples: int, width: int) -> int:
+    """Bytes :func:`measure_mac_error` holds at its peak: the error matrix, its square and
+    the DFA error vectors (float64)."""
+    return 8 * (3 * samples * width + 20 * samples) + (64 << 20)
+
+
 def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
                       seed: int = 0, batch: int = 1024, core: MeasuredCore | None = None
                       ) -> MacErrorResult:
@@ -99,6 +106,8 @@ def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
     ``PhotonicMVM(cfg)``, the design chip."""
     samples = check_int("samples", samples, 1, 10**8)
     width = check_int("width", width, 1, 10**6)
+    check_memory(f"{samples} samples of width {width}", mac_error_memory(samples, width),
+                 "use fewer samples or a smaller width")
     rng = np.random.default_rng(seed)
     b = rng.uniform(-1.0, 1.0, (width, 10))
     e = dfa_errors(samples, rng)

@@ -182,6 +182,9 @@ def save_report_figures(result: CalibrationResult, out_dir: str | Path,
 def _save(fig: object, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    fig.savefig(path, dpi=110)  # type: ignore[attr-defined]
+    from photonic_dfa.base.atomic import atomic_write
+
+    # atomically, like every other file: a killed run leaves the old figure or none
+    atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=110))  # type: ignore[attr-defined]
     plt.close(fig)  # type: ignore[arg-type]
     return path

@@ -296,17 +296,55 @@ class CalibrationResult:
     def load(cls, path: str | Path) -> CalibrationResult:
         """Read :meth:`save`'s file; ``CorruptFileError`` if truncated, corrupt, or of
         another kind or version."""
+        from photonic_dfa.base.atomic import CorruptFileError
+
         arrays, meta = load_npz_checked(path, FILE_KIND, FILE_VERSION)
+
+        def bad(field: str, why: str) -> CorruptFileError:
+            return CorruptFileError(f"{path}: calibration field {field!r} {why}")
+
         missing = [n for n in _ARRAYS if n not in arrays]
         if missing:
-            from photonic_dfa.base.atomic import CorruptFileError
-
             raise CorruptFileError(f"{path}: calibration file lacks {', '.join(missing)}")
-        return cls(**{n: arrays[n] for n in _ARRAYS},
-                   max_heater_power=float(meta["max_heater_power"]),
-                   heater_lsb=float(meta["heater_lsb"]),
-                   measurements={k: int(v) for k, v in meta["measurements"].items()},
-                   meta=dict(meta["meta"]))
+        for key in ("max_heater_power", "heater_lsb", "measurements", "meta"):
+            if key not in meta:
+                raise bad(key, "is missing")
+        numbers = {}
+        for key, low_open in (("max_heater_power", True), ("heater_lsb", False)):
+            v = meta[key]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) \
+                    or v < 0 or (low_open and v == 0):
+                raise bad(key, f"must be a finite power {'> 0' if low_open else '>= 0'} W, "
+                          f"got {v!r}")
+            numbers[key] = float(v)
+        if not isinstance(meta["measurements"], dict) or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                for v in meta["measurements"].values()):
+            raise bad("measurements", "must map stages to counts >= 0")
+        if not isinstance(meta["meta"], dict):
+            raise bad("meta", "must be a table")
+        p0, found = arrays["p0"], arrays["found"]
+        if p0.ndim != 2 or found.shape != p0.shape or found.dtype != bool:
+            raise bad("found", f"must be a boolean array of p0's shape {p0.shape}")
+        m, n = p0.shape
+        if arrays["crosstalk"].shape != (m, n, n):
+            raise bad("crosstalk", f"has shape {arrays['crosstalk'].shape}, expected "
+                      f"{(m, n, n)}")
+        for name in ("p0", "park"):
+            a = arrays[name][found] if name == "p0" else arrays[name]
+            if a.dtype.kind != "f" or not np.isfinite(a).all():
+                raise bad(name, "must hold finite heater powers")
+            if (a < 0).any():
+                raise bad(name, f"holds a negative heater power ({float(a.min())!r} W)")
+        if not np.isfinite(arrays["crosstalk"]).all():
+            raise bad("crosstalk", "holds NaN or inf")
+        try:
+            return cls(**{k: arrays[k] for k in _ARRAYS},
+                       max_heater_power=numbers["max_heater_power"],
+                       heater_lsb=numbers["heater_lsb"],
+                       measurements=dict(meta["measurements"]), meta=dict(meta["meta"]))
+        except ValueError as exc:
+            raise CorruptFileError(f"{path}: calibration {exc}") from None
 
     def equals(self, other: CalibrationResult, meta: bool = True) -> bool:
         """Field-by-field equality (arrays exactly, NaN equal to NaN); ``meta=False``

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, commands
+from .base.tasks import TaskError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,9 +52,39 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with output_lock(out, f"photonic-dfa {args.command}"):
             return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
+    except TaskError as exc:
+        # grid points refused by the models (ValueError) are a user error; anything else
+        # raised in a task is a bug and keeps its traceback
+        if not all(isinstance(e, ValueError) for _, e in exc.failures):
+            raise
         print(f"photonic-dfa {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except (ValueError, OSError, RecursionError, MemoryError) as exc:
+        # user errors: bad values (ValueError, the base of every named error), paths that are
+        # missing, unreadable or of the wrong kind (OSError); RecursionError and MemoryError
+        # are refused by the readers and estimates before they can happen, named here anyway
+        print(f"photonic-dfa {args.command}: error: {_describe(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        # finished tasks stay cached and files are written atomically: rerun to resume
+        print(f"photonic-dfa {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _describe(exc: BaseException) -> str:
+    """One line naming what is wrong; for an OS error the path and the reason."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        where = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 else "")
+        kind = {IsADirectoryError: "is a directory, expected a file",
+                NotADirectoryError: "a part of the path is not a directory",
+                PermissionError: "permission denied",
+                FileNotFoundError: "no such file or directory"}.get(type(exc))
+        return f"{where}: {kind or exc.strerror or exc}"
+    if isinstance(exc, MemoryError):
+        return "out of memory; reduce the sizes given (see the command's --help for limits)"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply"
+    return str(exc) or type(exc).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

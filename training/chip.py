@@ -20,7 +20,7 @@ def chip_core(options: Mapping[str, Any] | None = None, fab_seed: int = 0) -> Ma
     :func:`photonic_dfa.training.feedback.chip_config` for the configuration keys): the
     error-free core with ``ideal``, the design chip programmed by its model inverse with
     ``design``, else a chip fabricated from ``fab_seed`` (option ``fab_seed`` overrides it)
-    and programmed through its calibration."""
+    as the chip file's ``[fabrication]`` table says, programmed through its calibration."""
     from .feedback import chip_config
 
     opts = dict(options or {})
@@ -33,4 +33,9 @@ def chip_core(options: Mapping[str, Any] | None = None, fab_seed: int = 0) -> Ma
         return PhotonicMVM(cfg)
     from photonic_dfa.calibration.calibrated_core import calibrated_core
 
-    return calibrated_core(cfg, fab_seed)
+    spec = None
+    if opts.get("toml"):  # the chip file's [fabrication] table, as calibrate reads it
+        from photonic_dfa.architecture.fabricated import load_chip_toml
+
+        spec = load_chip_toml(opts["toml"])[1]
+    return calibrated_core(cfg, fab_seed, spec)

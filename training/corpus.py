@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from photonic_dfa.base.atomic import atomic_write, sha256_file
+from photonic_dfa.base.datadir import check_data_file
 from photonic_dfa.base.datadir import data_dir as resolve_data_dir
 from photonic_dfa.base.validation import check_int, check_scalar
 
@@ -71,6 +72,7 @@ def fetch_sdist(
     """
     directory = resolve_data_dir(data_dir)
     target = directory / filename
+    check_data_file(target, requirement)
     if not target.exists():
         with tempfile.TemporaryDirectory(prefix="photonic-dfa-dl-") as tmp:
             downloader(requirement, Path(tmp))

@@ -44,6 +44,7 @@ from photonic_dfa.base.atomic import (
     save_npz_checked,
     sha256_file,
 )
+from photonic_dfa.base.datadir import check_data_file
 from photonic_dfa.base.datadir import data_dir as resolve_data_dir
 
 __all__ = [
@@ -395,6 +396,8 @@ def load_mnist(
     """
     directory = resolve_data_dir(data_dir)
     cache = directory / MNIST_CACHE
+    check_data_file(cache, "MNIST cache")
+    check_data_file(directory / MNIST_WHEEL_FILENAME, "MNIST wheel")
     if not force:
         idx = read_mnist_idx(directory)
         if idx is not None:

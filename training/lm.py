@@ -29,8 +29,14 @@ from typing import Any
 import numpy as np
 
 from photonic_dfa.architecture.digital import MatVecCore
-from photonic_dfa.base.atomic import load_npz_checked, save_npz_checked, write_json
+from photonic_dfa.base.atomic import (
+    CorruptFileError,
+    load_npz_checked,
+    save_npz_checked,
+    write_json,
+)
 from photonic_dfa.base.lock import output_lock
+from photonic_dfa.base.memory import check_memory
 from photonic_dfa.base.validation import check_int, check_scalar
 
 from .adamw import AdamW, AdamWConfig
@@ -90,6 +96,22 @@ class LMConfig:
         """Training tokens D = steps x batch x context."""
         return self.steps * self.batch_size * self.context
 
+    def memory_estimate(self, vocab_size: int = 256) -> int:
+        """Bytes one training step holds at its peak (upper estimate): parameters with their
+        gradients and AdamW moments, the activations kept for the backward pass (including
+        the ``batch x heads x context^2`` attention maps) and the logits."""
+        d, t, b = self.d_model, self.context, self.batch_size
+        params = 12 * self.n_layers * d * d + (vocab_size + t) * d
+        acts = b * t * (self.n_layers * (24 * d + 3 * self.n_heads * t) + 3 * vocab_size)
+        return 2 * 4 * (4 * params + acts) + (64 << 20)
+
+    def check_memory(self, vocab_size: int = 256) -> None:
+        """``ValueError`` with the estimate if one step needs more memory than is available."""
+        check_memory(f"the Transformer (d_model {self.d_model}, {self.n_layers} layers, "
+                     f"context {self.context}, batch {self.batch_size})",
+                     self.memory_estimate(vocab_size),
+                     "reduce the context, batch size, width or depth")
+
     def model_config(self, vocab_size: int) -> TransformerConfig:
         return TransformerConfig(vocab_size=vocab_size, context=self.context, d_model=self.d_model,
                                  n_layers=self.n_layers, n_heads=self.n_heads)
@@ -144,8 +166,34 @@ def save_checkpoint(path: str | os.PathLike, model: Transformer, vocab: str,
 def load_checkpoint(path: str | os.PathLike) -> tuple[Transformer, str, dict[str, Any]]:
     """Return ``(model, vocab, meta)``; damage raises ``CorruptFileError``."""
     arrays, meta = load_npz_checked(path, CHECKPOINT_KIND, CHECKPOINT_VERSION)
-    model = Transformer(TransformerConfig(**meta["model"]), params=arrays)
-    return model, meta["vocab"], meta
+    model_meta, vocab = meta.get("model"), meta.get("vocab")
+    if not isinstance(model_meta, dict):
+        raise CorruptFileError(f"{path}: checkpoint has no 'model' table (its shape)")
+    if not isinstance(vocab, str) or len(vocab) < 2 or len(set(vocab)) != len(vocab):
+        raise CorruptFileError(f"{path}: checkpoint field 'vocab' must be a string of at "
+                               f"least 2 distinct characters, got {vocab!r:.60}")
+    names = {f.name for f in dataclasses.fields(TransformerConfig)}
+    unknown = sorted(set(model_meta) - names)
+    if unknown:
+        raise CorruptFileError(f"{path}: checkpoint field 'model' has unknown keys {unknown}")
+    try:
+        mcfg = TransformerConfig(**model_meta)
+    except (TypeError, ValueError) as exc:
+        raise CorruptFileError(f"{path}: checkpoint field 'model': {exc}") from None
+    if mcfg.vocab_size != len(vocab):
+        raise CorruptFileError(f"{path}: checkpoint field 'model.vocab_size' is "
+                               f"{mcfg.vocab_size} but 'vocab' holds {len(vocab)} characters")
+    for name, a in arrays.items():
+        if a.dtype.kind != "f":
+            raise CorruptFileError(f"{path}: checkpoint parameter {name!r} has dtype {a.dtype}, "
+                                   "expected floating point")
+        if not np.isfinite(a).all():
+            raise CorruptFileError(f"{path}: checkpoint parameter {name!r} holds NaN or inf")
+    try:
+        model = Transformer(mcfg, params=arrays)
+    except ValueError as exc:
+        raise CorruptFileError(f"{path}: checkpoint {exc}") from None
+    return model, vocab, meta
 
 
 def train_lm(
@@ -175,6 +223,7 @@ def _train_lm(corpus: CharCorpus, cfg: LMConfig, out_dir: str | os.PathLike | No
               log: Callable[[str], None] | None) -> dict[str, Any]:
     if cfg.method == "photonic" and core is None:
         raise ValueError("method 'photonic' needs a core with program(B) and matvec(X)")
+    cfg.check_memory(corpus.vocab_size)
     seeds = np.random.SeedSequence(cfg.seed).spawn(4)
     init_rng, data_rng, fb_rng, val_rng = (np.random.default_rng(s) for s in seeds)
     mcfg = cfg.model_config(corpus.vocab_size)

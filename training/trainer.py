@@ -30,7 +30,12 @@ from typing import Any
 import numpy as np
 
 from photonic_dfa.architecture.digital import AUTHORS_ERROR, MatVecCore
-from photonic_dfa.base.atomic import load_npz_checked, save_npz_checked, write_json
+from photonic_dfa.base.atomic import (
+    CorruptFileError,
+    load_npz_checked,
+    save_npz_checked,
+    write_json,
+)
 from photonic_dfa.base.lock import output_lock
 from photonic_dfa.base.validation import check_int, check_scalar
 
@@ -218,6 +223,7 @@ class Trainer:
             raise ValueError(f"{path}: checkpoint was made with a different configuration ("
                              + ", ".join(f"{k}: {saved.get(k)!r} vs {mine[k]!r}" for k in diff)
                              + "); use a new --out or the same settings")
+        self._check_checkpoint(path, arrays, meta)
         for l in range(len(self.mlp.weights)):
             for dst, key in ((self.mlp.weights, "W"), (self.mlp.biases, "b"),
                              (self.opt.buf_w, "mW"), (self.opt.buf_b, "mb"),
@@ -233,6 +239,53 @@ class Trainer:
         self.history, self.steps = list(meta["history"]), list(meta["steps"])
         self.best_epoch, self.best_val = int(meta["best_epoch"]), float(meta["best_val"])
         self.best_heldout = float(meta["best_heldout"])
+
+    def _check_checkpoint(self, path: str | Path, arrays: dict[str, np.ndarray],
+                          meta: dict[str, Any]) -> None:
+        """A checkpoint whose checksum holds can still be wrong in meaning: every array must
+        have this network's shape (no silent broadcast) and be finite, the progress indices
+        in range; ``CorruptFileError`` names the field."""
+        def bad(field: str, why: str) -> CorruptFileError:
+            return CorruptFileError(f"{path}: checkpoint field {field!r} {why}")
+
+        for l in range(len(self.mlp.weights)):
+            for src, key in ((self.mlp.weights, "W"), (self.mlp.biases, "b"),
+                             (self.opt.buf_w, "mW"), (self.opt.buf_b, "mb"),
+                             (self.best.weights, "bestW"), (self.best.biases, "bestb")):
+                name = f"{key}{l}"
+                if name not in arrays:
+                    raise bad(name, "is missing")
+                a, want = arrays[name], src[l].shape
+                if a.shape != want:
+                    raise bad(name, f"has shape {a.shape}, expected {want}")
+                if a.dtype.kind != "f" or not np.isfinite(a).all():
+                    raise bad(name, "must hold finite floating-point numbers")
+        for key in ("epoch", "batch", "run_sums", "epoch_time", "history", "steps",
+                    "best_epoch", "best_val", "best_heldout", "shuffle_rng", "feedback"):
+            if key not in meta:
+                raise bad(key, "is missing")
+        epoch, batch = meta["epoch"], meta["batch"]
+        if not isinstance(epoch, int) or not 0 <= epoch <= self.config.epochs:
+            raise bad("epoch", f"is {epoch!r}, expected a whole number in [0, "
+                      f"{self.config.epochs}]")
+        if not isinstance(batch, int) or not 0 <= batch < self.n_batches:
+            raise bad("batch", f"is {batch!r}, expected a whole number in [0, "
+                      f"{self.n_batches - 1}]")
+        perm = arrays.get("perm")
+        n = self.y_train.shape[0]
+        if perm is not None and (perm.shape != (n,) or perm.dtype.kind not in "iu"
+                                 or not np.array_equal(np.sort(perm), np.arange(n))):
+            raise bad("perm", f"must be a permutation of the {n} training rows")
+        if batch and perm is None:
+            raise bad("perm", "is missing for a checkpoint taken mid-epoch")
+        for key in ("epoch_time", "best_val", "best_heldout"):
+            v = meta[key]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise bad(key, f"must be a finite number, got {v!r}")
+        if not isinstance(meta["history"], list) or not isinstance(meta["steps"], list):
+            raise bad("history", "must be a list")
+        if not isinstance(meta["run_sums"], list) or len(meta["run_sums"]) != 3:
+            raise bad("run_sums", "must be a list of 3 numbers")
 
     # ------------------------------------------------------------------ training
     def train_batch(self, index: np.ndarray) -> tuple[float, int]:

@@ -99,8 +99,11 @@ def _sha(obj: Any) -> str:
     return hashlib.sha256(canonical_json(obj).encode()).hexdigest()
 
 
-def _load_cached(path: Path, key: str, fn_name: str, params: Any) -> tuple[bool, Any]:
-    """Return ``(True, result)`` for a valid cache file, ``(False, None)`` otherwise."""
+def _load_cached(path: Path, key: str, fn_name: str, params: Any,
+                 check: Callable[[Any], None] | None = None) -> tuple[bool, Any]:
+    """Return ``(True, result)`` for a valid cache file, ``(False, None)`` otherwise; a
+    ``check`` raising ``ValueError`` marks a result whose checksum holds but whose content
+    is wrong (the warning names the field)."""
     if not path.exists():
         return False, None
     try:
@@ -115,6 +118,8 @@ def _load_cached(path: Path, key: str, fn_name: str, params: Any) -> tuple[bool,
             raise ValueError("parameters do not match the task")
         if "result" not in record or record.get("result_sha256") != _sha(record["result"]):
             raise ValueError("result checksum mismatch")
+        if check is not None:
+            check(record["result"])
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         warnings.warn(f"cache file {path} is corrupt ({exc}); recomputing its task",
                       CorruptCacheWarning, stacklevel=3)
@@ -237,6 +242,7 @@ def run_tasks(
     code_version: str | None = None,
     progress: bool = True,
     desc: str | None = None,
+    check_result: Callable[[Any], None] | None = None,
 ) -> list[Any]:
     """Return ``[fn(p) for p in params_list]``, computing only tasks missing from the cache.
 
@@ -245,6 +251,8 @@ def run_tasks(
     JSON round trip, identical whether fresh or cached. Tasks with equal keys run once.
     If some tasks raise, the others still run and are cached, then :class:`TaskError` is
     raised. ``KeyboardInterrupt`` stops pending tasks at once; finished ones stay cached.
+    ``check_result`` checks a cached result for meaning (``ValueError`` naming the field):
+    one it refuses is computed again.
     """
     if executor is not None and scheduler is not None:
         raise ValueError("pass either executor or scheduler, not both")
@@ -263,7 +271,8 @@ def run_tasks(
     for key, params in zip(keys, params_list):
         if key in results or key in todo:
             continue
-        ok, value = _load_cached(cache_path(cache_dir, key), key, fn_name, params)
+        ok, value = _load_cached(cache_path(cache_dir, key), key, fn_name, params,
+                                 check_result)
         if ok:
             results[key] = value
         else:

@@ -7,7 +7,11 @@ import argparse
 
 from photonic_dfa.base.units import duration
 
-from ._common import UNITS_RULE, add_command
+from ._common import UNITS_RULE, add_command, directory, input_file, int_type, seed_type
+
+#: documented limits: detector samples per reading, drift time (about 12 days)
+MAX_SAMPLES = 10**6
+MAX_DRIFT = 1e6
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,18 +26,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "OUT/summary.json and report PNGs.\n\n" + UNITS_RULE,
         example="photonic-dfa calibrate --chip chip.toml --seed 3 --drift 300s "
                 "--out results/calibration")
-    p.add_argument("--chip", help="chip TOML: ChipConfig tables plus an optional "
+    p.add_argument("--chip", type=input_file("chip configuration file"),
+                   help="chip TOML: ChipConfig tables plus an optional "
                    "[fabrication] table (default: the documented default chip, see "
                    "`photonic-dfa config --default`)")
-    p.add_argument("--seed", type=int, default=0, help="fabrication seed")
-    p.add_argument("--out", default="results/calibration", help="output directory")
+    p.add_argument("--seed", type=seed_type, default=0, help="fabrication seed")
+    p.add_argument("--out", type=directory("output directory"), default="results/calibration",
+                   help="output directory")
     p.add_argument("--no-noise", action="store_true", help="noise-free detector readings")
-    p.add_argument("--samples", type=int, default=None,
-                   help="detector samples averaged per reading (default: the chip's)")
+    p.add_argument("--samples", type=int_type(1, MAX_SAMPLES), default=None,
+                   help=f"detector samples averaged per reading, at most {MAX_SAMPLES} "
+                   "(default: the chip's)")
     p.add_argument("--drift", type=duration, default="600s", metavar="TIME",
                    help="ambient drift before the drift re-calibration, e.g. 600 or 600s "
                    "(0 skips it)")
-    p.add_argument("--target-seed", type=int, default=1, help="seed of the test matrix")
+    p.add_argument("--target-seed", type=seed_type, default=1, help="seed of the test matrix")
     p.set_defaults(func=run)
 
 
@@ -51,19 +58,19 @@ def run(args: argparse.Namespace) -> int:
         evaluation_truth,
         load_chip_toml,
     )
-    from photonic_dfa.base.atomic import write_json
+    from photonic_dfa.base.atomic import atomic_write, write_json
+    from photonic_dfa.base.validation import check_scalar
     from photonic_dfa.calibration.evaluation import evaluate_stages, random_targets
     from photonic_dfa.calibration.pipeline import CalibrationOptions, calibrate
     from photonic_dfa.calibration.report import report_text, save_report_figures
 
+    check_scalar("--drift", args.drift, 0.0, MAX_DRIFT)
     if args.chip:
         cfg, spec = load_chip_toml(args.chip)
     else:
         cfg, spec = ChipConfig(), FabricationSpec()
     if args.no_noise:
         spec = replace(spec, detector_noise=False)
-    if args.drift < 0:
-        raise ValueError(f"--drift must be >= 0 seconds, got {args.drift!r}")
     chip = FabricatedChip.from_config(cfg, seed=args.seed, spec=spec)
     t0 = time.perf_counter()
     result = calibrate(chip, CalibrationOptions(samples=args.samples))
@@ -93,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
               np.argwhere(truth.unreachable_rings))] or "none",
     }
     text = report_text(result, ev.figures, extra)
-    (out / "report.txt").write_text(text)
+    report = text.encode()
+    atomic_write(out / "report.txt", lambda fh: fh.write(report))
     write_json(out / "summary.json", {
         "figures": ev.figures, "measurements": result.measurements,
         "closed_loop_measurements": ev.measurements, "seconds": seconds,

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from ._common import add_command
+from ._common import add_command, input_file, output_file
 
 _HEADER = {
     "default": "# photonic-dfa chip: the documented default (photonic-dfa config --default)",
@@ -39,10 +38,10 @@ def register(subparsers: Any) -> None:
     which.add_argument("--default", action="store_true", help="the documented default chip")
     which.add_argument("--ideal", action="store_true",
                        help="the default chip with every error source off")
-    which.add_argument("--chip", type=Path, metavar="TOML",
+    which.add_argument("--chip", type=input_file("chip configuration file"), metavar="TOML",
                        help="check this chip file and print its effective configuration")
     # dest out_file: ``out`` names an output directory (locked) in every other command
-    p.add_argument("--out", dest="out_file", type=Path, metavar="FILE",
+    p.add_argument("--out", dest="out_file", type=output_file("TOML file"), metavar="FILE",
                    help="write the TOML to FILE (atomically) instead of standard output")
     p.set_defaults(func=run)
 
@@ -60,10 +59,13 @@ def render(args: argparse.Namespace) -> str:
 
     data = read_toml(args.chip, "chip configuration file")
     fab = data.pop("fabrication", None)
-    cfg = ChipConfig.from_dict(data)
+    try:
+        cfg = ChipConfig.from_dict(data)
+        spec = None if fab is None else FabricationSpec.from_dict(fab)
+    except ValueError as exc:  # a bad value: named with its file
+        raise ValueError(f"{args.chip}: {exc}") from None
     text = f"# photonic-dfa chip: effective configuration of {args.chip}\n{cfg.to_toml()}"
-    if fab is not None:
-        spec = FabricationSpec.from_dict(fab)
+    if spec is not None:
         text += ("\n# How the fabricated chip departs from its design (calibrate, mac-error "
                  "--calibrated, train --feedback photonic)\n[fabrication]\n"
                  + "".join(f"{k} = {_toml_value(v)}\n" for k, v in spec.to_dict().items()))

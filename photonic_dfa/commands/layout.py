@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from pathlib import Path
 from typing import Any
 
 from photonic_dfa.base.units import frequency, length, number
 
-from ._common import UNITS_RULE, add_command
+from ._common import UNITS_RULE, add_command, directory, file_name, input_file
 
 _C = 299_792_458.0
 
@@ -35,8 +34,9 @@ def register(subparsers: Any) -> None:
                     + UNITS_RULE,
         example="photonic-dfa layout --chip chip.toml --channels 8 --spacing 100GHz "
                 "--radius 7um --out results/layout")
-    p.add_argument("--chip", type=Path, help="chip configuration TOML (default: the built-in "
-                   "chip, see `photonic-dfa config --default`); the options below override it")
+    p.add_argument("--chip", type=input_file("chip configuration file"),
+                   help="chip configuration TOML (default: the built-in chip, see "
+                   "`photonic-dfa config --default`); the options below override it")
     p.add_argument("--channels", type=int, help="WDM channels = rings per bank (core.n_inputs)")
     p.add_argument("--spacing", type=_spacing, metavar="FREQUENCY|LENGTH",
                    help="channel spacing as a frequency (100GHz) or a wavelength spacing at "
@@ -66,8 +66,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-pads", action="store_true",
                    help="no bond pads or fan-out (with --bank-only)")
     p.add_argument("--no-labels", action="store_true", help="no channel text labels")
-    p.add_argument("--name", default="chip", help="output file stem")
-    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--name", type=file_name, default="chip",
+                   help="output file stem, a file name written inside --out (not a path)")
+    p.add_argument("--out", type=directory("output directory"), required=True,
+                   help="output directory")
     p.set_defaults(func=run)
 
 

@@ -8,7 +8,22 @@ import argparse
 from photonic_dfa.architecture.digital import AUTHORS_ERROR
 from photonic_dfa.base.units import number
 
-from ._common import add_command, add_preset_argument, library_preset
+from ._common import (
+    add_command,
+    add_preset_argument,
+    directory,
+    input_file,
+    int_type,
+    library_preset,
+    note_fabrication,
+    refuse_unused,
+    seed_type,
+)
+
+#: documented limits of the command line (and what memory holds: estimated before work)
+MAX_STEPS = 10**7
+MAX_BATCH = 65536
+MAX_CONTEXT = 65536
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,21 +40,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("bp", "dfa", "dfa-micro", "photonic"), default="bp",
                    help="how the hidden layers learn")
     add_preset_argument(p, "lm", "quick")
-    p.add_argument("--out", required=True, help="output directory (metrics, checkpoint, plot)")
-    p.add_argument("--text", default=None, help="train on this UTF-8 text file instead "
-                   "(default: the Shakespeare corpus)")
-    p.add_argument("--data-dir", default=None, help="data directory (default $PHOTONIC_DFA_DATA "
-                   "or the user cache)")
-    p.add_argument("--seed", type=int, default=0, help="seed of weights, feedback and batches")
-    p.add_argument("--steps", type=int, default=None, help="override the preset's steps "
-                   "(default: the preset's)")
-    p.add_argument("--batch-size", type=int, default=None,
-                   help="sequences per step (default: the preset's)")
-    p.add_argument("--context", type=int, default=None,
-                   help="context length in characters (default: the preset's)")
+    p.add_argument("--out", required=True, type=directory("output directory"),
+                   help="output directory (metrics, checkpoint, plot)")
+    p.add_argument("--text", default=None, type=input_file("text file"),
+                   help="train on this UTF-8 text file instead (default: the Shakespeare "
+                   "corpus)")
+    p.add_argument("--data-dir", default=None, type=directory("data directory"),
+                   help="data directory (default $PHOTONIC_DFA_DATA or the user cache)")
+    p.add_argument("--seed", type=seed_type, default=0,
+                   help="seed of weights, feedback and batches")
+    p.add_argument("--steps", type=int_type(1, MAX_STEPS), default=None,
+                   help=f"override the preset's steps, at most {MAX_STEPS:.0e} (default: the "
+                   "preset's)")
+    p.add_argument("--batch-size", type=int_type(1, MAX_BATCH), default=None,
+                   help=f"sequences per step, at most {MAX_BATCH} (default: the preset's)")
+    p.add_argument("--context", type=int_type(1, MAX_CONTEXT), default=None,
+                   help=f"context length in characters, at most {MAX_CONTEXT} and what memory "
+                   "holds (default: the preset's)")
     p.add_argument("--lr", type=number, default=None,
                    help="peak learning rate (default: the preset's)")
-    p.add_argument("--eval-interval", type=int, default=None,
+    p.add_argument("--eval-interval", type=int_type(1, MAX_STEPS), default=None,
                    help="steps between validation evaluations (default: the preset's)")
     p.add_argument("--dfa-signal", choices=("normalized", "raw"), default="normalized",
                    help="DFA signal through the local LayerNorm Jacobian (normalized) or raw e B")
@@ -48,13 +68,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "calibrated (chip), the published Gaussian MAC-error model, or exact "
                    "digital products")
     p.add_argument("--chip", default=None, metavar="TOML",
+                   type=input_file("chip configuration file"),
                    help="--core chip: chip configuration file (default: the documented chip)")
     p.add_argument("--design-chip", action="store_true",
                    help="--core chip: the design chip instead of a fabricated, calibrated one")
-    p.add_argument("--mac-error-mean", type=number, default=AUTHORS_ERROR.mean,
-                   help="--core gaussian: MAC error mean in units of max|e|")
-    p.add_argument("--mac-error-std", type=number, default=AUTHORS_ERROR.std,
-                   help="--core gaussian: MAC error std in units of max|e|")
+    p.add_argument("--mac-error-mean", type=number, default=None,
+                   help=f"--core gaussian: MAC error mean in units of max|e| (default "
+                   f"{AUTHORS_ERROR.mean})")
+    p.add_argument("--mac-error-std", type=number, default=None,
+                   help=f"--core gaussian: MAC error std in units of max|e| (default "
+                   f"{AUTHORS_ERROR.std})")
     p.add_argument("--quiet", action="store_true", help="no per-step log")
     p.set_defaults(func=run)
 
@@ -68,12 +91,34 @@ def run(args: argparse.Namespace) -> int:
     from photonic_dfa.training.lm_plots import plot_histories
 
     out = Path(args.out)
-    corpus = load_corpus(args.text, args.data_dir)
+    photonic = args.method == "photonic"
+    refuse_unused(args, photonic and args.core == "chip", "to --method photonic --core chip",
+                  {"--chip": args.chip, "--design-chip": args.design_chip})
+    refuse_unused(args, photonic and args.core == "gaussian",
+                  "to --method photonic --core gaussian",
+                  {"--mac-error-mean": args.mac_error_mean, "--mac-error-std": args.mac_error_std})
+    if args.core != "chip" and not photonic:
+        raise ValueError("--core only applies to --method photonic")
+    if args.mac_error_mean is None:
+        args.mac_error_mean = AUTHORS_ERROR.mean
+    if args.mac_error_std is None:
+        args.mac_error_std = AUTHORS_ERROR.std
+    from photonic_dfa.base.validation import check_scalar
+
+    check_scalar("--mac-error-std", args.mac_error_std, 0.0)
     overrides = {k: v for k, v in {
         "steps": args.steps, "batch_size": args.batch_size, "context": args.context,
         "lr": args.lr, "eval_interval": args.eval_interval}.items() if v is not None}
     cfg = PRESETS[library_preset("lm", args.preset)].replace(method=args.method, seed=args.seed,
                                        dfa_normalize=args.dfa_signal == "normalized", **overrides)
+    cfg.check_memory()  # before the corpus is read or a model built
+    if args.chip:
+        from photonic_dfa.architecture.config import ChipConfig
+
+        ChipConfig.from_toml(args.chip)  # a bad chip file is refused before any work
+        if args.design_chip:
+            note_fabrication(args.chip, "--design-chip simulates the design chip")
+    corpus = load_corpus(args.text, args.data_dir)
     core = None
     if args.method == "photonic":
         from photonic_dfa.training.lm_feedback import make_core

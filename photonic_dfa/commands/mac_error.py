@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_command
+from ._common import (
+    add_command,
+    directory,
+    input_file,
+    int_type,
+    note_fabrication,
+    seed_type,
+)
+
+#: documented limits of the command line
+MAX_SAMPLES = 10**7
+MAX_WIDTH = 65536
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,15 +30,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "(histogram) and OUT/mac_error.json.",
         example="photonic-dfa mac-error --chip chip.toml --samples 1024 --out "
                 "results/mac_error")
-    p.add_argument("--chip", help="chip TOML (default: the documented default chip)")
-    p.add_argument("--samples", type=int, default=4096, help="DFA error vectors")
-    p.add_argument("--width", type=int, default=800, help="rows of B (hidden width)")
-    p.add_argument("--seed", type=int, default=0, help="seed of B, e and the noise")
-    p.add_argument("--out", default="results/mac_error", help="output directory")
+    p.add_argument("--chip", type=input_file("chip configuration file"),
+                   help="chip TOML (default: the documented default chip)")
+    p.add_argument("--samples", type=int_type(1, MAX_SAMPLES), default=4096,
+                   help=f"DFA error vectors, at most {MAX_SAMPLES:.0e} (and what memory holds)")
+    p.add_argument("--width", type=int_type(1, MAX_WIDTH), default=800,
+                   help=f"rows of B (hidden width), at most {MAX_WIDTH}")
+    p.add_argument("--seed", type=seed_type, default=0, help="seed of B, e and the noise")
+    p.add_argument("--out", type=directory("output directory"), default="results/mac_error",
+                   help="output directory")
     p.add_argument("--calibrated", action="store_true",
                    help="measure a fabricated chip (--chip's [fabrication] table, --fab-seed) "
                    "programmed through its calibration instead of the design chip")
-    p.add_argument("--fab-seed", type=int, default=0, help="fabrication seed (--calibrated)")
+    p.add_argument("--fab-seed", type=seed_type, default=None,
+                   help="fabrication seed (--calibrated; default 0)")
     p.set_defaults(func=run)
 
 
@@ -36,9 +52,20 @@ def run(args: argparse.Namespace) -> int:
 
     from photonic_dfa.architecture.config import ChipConfig
     from photonic_dfa.architecture.digital import AUTHORS_ERROR
-    from photonic_dfa.architecture.mac_error import measure_mac_error, plot_mac_error
+    from photonic_dfa.architecture.mac_error import (
+        mac_error_memory,
+        measure_mac_error,
+        plot_mac_error,
+    )
     from photonic_dfa.base.atomic import write_json
+    from photonic_dfa.base.memory import check_memory
 
+    if args.fab_seed is not None and not args.calibrated:
+        raise ValueError("--fab-seed only applies with --calibrated (a fabricated chip)")
+    args.fab_seed = args.fab_seed or 0
+    check_memory(f"--samples {args.samples} x --width {args.width}",
+                 mac_error_memory(args.samples, args.width), "use fewer --samples or a "
+                 "smaller --width")
     if args.calibrated:
         from photonic_dfa.architecture.fabricated import load_chip_toml
         from photonic_dfa.calibration.calibrated_core import calibrated_core
@@ -50,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
                                 core=core)
     else:
         cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
+        note_fabrication(args.chip, "mac-error without --calibrated measures the design chip")
         res = measure_mac_error(cfg, samples=args.samples, width=args.width, seed=args.seed)
     out = Path(args.out)
     png = plot_mac_error(res, out / "mac_error.png")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_command
+from ._common import add_command, input_file, note_fabrication, output_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,8 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "of every power term (laser, modulators, heaters, DACs, detectors, TIAs, "
                     "ADCs). Prints the reports; --json also writes them.",
         example="photonic-dfa perf --chip chip.toml --json results/perf.json")
-    p.add_argument("--chip", help="chip TOML (default: the documented default chip)")
-    p.add_argument("--json", help="also write the figures to this JSON file")
+    p.add_argument("--chip", type=input_file("chip configuration file"),
+                   help="chip TOML (default: the documented default chip)")
+    p.add_argument("--json", type=output_file("JSON file"),
+                   help="also write the figures to this JSON file")
     p.set_defaults(func=run)
 
 
@@ -29,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from photonic_dfa.base.atomic import write_json
 
     cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
+    note_fabrication(args.chip, "perf models the design chip")
     reports = [performance(cfg, name="chip" if args.chip else "default chip")]
     reports += [performance(c, name=n) for n, c in scenarios(cfg).items()]
     print("\n\n".join(format_report(r) for r in reports))

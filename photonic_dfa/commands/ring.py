@@ -20,7 +20,7 @@ from photonic_dfa.base.units import (
 )
 from photonic_dfa.devices.microring import AddDropRing
 
-from ._common import UNITS_RULE, add_command
+from ._common import UNITS_RULE, add_command, directory
 
 _MAX_POINTS = 2_000_000
 
@@ -66,7 +66,8 @@ def register(subparsers: Any) -> None:
                    "(default the Heater model's 3000 K/W)")
     p.add_argument("--points", type=int, default=None,
                    help="wavelength samples (default: enough for 40 per linewidth, >= 20001)")
-    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--out", type=directory("output directory"), required=True,
+                   help="output directory")
     p.set_defaults(func=run)
 
 

@@ -6,7 +6,10 @@ import argparse
 
 from photonic_dfa.base.units import number
 
-from ._common import add_command
+from ._common import add_command, input_file, int_type, seed_type
+
+#: documented limit: characters generated per call (the model runs once per character)
+MAX_LENGTH = 100_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,12 +19,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "lm` and print PROMPT followed by LENGTH generated characters to stdout.",
         example="photonic-dfa sample --checkpoint results/lm_bp/checkpoint.npz --prompt "
                 "'ROMEO:' --length 200")
-    p.add_argument("--checkpoint", required=True, help="checkpoint.npz written by `lm`")
+    p.add_argument("--checkpoint", required=True, type=input_file("checkpoint file"),
+                   help="checkpoint.npz written by `lm`")
     p.add_argument("--prompt", default="\n", help="text to continue (default: a newline)")
-    p.add_argument("--length", type=int, default=500, help="characters to generate")
+    p.add_argument("--length", type=int_type(0, MAX_LENGTH), default=500,
+                   help=f"characters to generate, at most {MAX_LENGTH}")
     p.add_argument("--temperature", type=number, default=0.8,
                    help="softmax temperature; 0 = greedy")
-    p.add_argument("--seed", type=int, default=0, help="sampling seed")
+    p.add_argument("--seed", type=seed_type, default=0, help="sampling seed")
     p.set_defaults(func=run)
 
 
@@ -30,9 +35,13 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from photonic_dfa.base.validation import check_scalar
     from photonic_dfa.training.lm import encode_prompt, load_checkpoint
     from photonic_dfa.training.transformer import generate
 
+    check_scalar("--temperature", args.temperature, 0.0, 100.0)
+    if not args.prompt:
+        raise ValueError("--prompt must hold at least one character")
     model, vocab, _ = load_checkpoint(args.checkpoint)
     ids = generate(model, encode_prompt(vocab, args.prompt), args.length, args.temperature,
                    np.random.default_rng(args.seed))

@@ -5,29 +5,76 @@ cached task: rerun the same command to resume a killed grid."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from photonic_dfa.base.units import quantity
 
-from ._common import add_command, add_preset_argument, library_preset
+if TYPE_CHECKING:
+    from photonic_dfa.studies.scaling import ScalingGrid
+
+from ._common import (
+    add_command,
+    add_preset_argument,
+    directory,
+    input_file,
+    int_type,
+    library_preset,
+    seed_type,
+)
+
+#: documented limits: tokens per grid point, layers and width of a model, points in a grid
+MAX_TOKENS = 10**10
+MAX_LAYERS = 64
+MAX_WIDTH = 4096
+MAX_POINTS = 1000
+METHOD_NAMES = ("bp", "dfa", "dfa-micro", "photonic")
+
+
+def _items(text: str, what: str, example: str) -> list[str]:
+    """The comma-separated items of ``text``; an empty list or an empty item is an error."""
+    items = [t.strip() for t in text.split(",")]
+    if not text.strip() or any(not t for t in items):
+        raise argparse.ArgumentTypeError(f"expected a comma list of {what}, e.g. {example}, "
+                                         f"got {text!r} (an empty list or item)")
+    if len(set(items)) != len(items):
+        raise argparse.ArgumentTypeError(f"{what} repeated in {text!r}")
+    return items
 
 
 def _ints(text: str) -> tuple[int, ...]:
     """Comma list of whole numbers, e.g. ``5e5,1e6``."""
+    items = _items(text, "token budgets", "5e5,1e6")
     try:
-        values = [quantity(t, "", name="token budget") for t in text.split(",") if t.strip()]
+        values = [quantity(t, "", name="token budget") for t in items]
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    if not values or any(v != int(v) or v < 1 for v in values):
-        raise argparse.ArgumentTypeError(f"token budgets must be positive whole numbers, e.g. "
-                                         f"5e5,1e6, got {text!r}")
+    if any(v != int(v) or not 1 <= v <= MAX_TOKENS for v in values):
+        raise argparse.ArgumentTypeError(f"token budgets must be whole numbers in [1, "
+                                         f"{MAX_TOKENS:.0e}], e.g. 5e5,1e6, got {text!r}")
     return tuple(int(v) for v in values)
 
 
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:
+    items = _items(text, "sizes", "1x32,2x64")
     try:
-        return tuple((int(a), int(b)) for a, b in (s.lower().split("x") for s in text.split(",")))
+        sizes = tuple((int(a), int(b)) for a, b in (s.lower().split("x") for s in items))
     except ValueError:
         raise argparse.ArgumentTypeError(f"sizes must look like 1x32,2x64, got {text!r}") from None
+    for layers, width in sizes:
+        if not (1 <= layers <= MAX_LAYERS and 1 <= width <= MAX_WIDTH):
+            raise argparse.ArgumentTypeError(
+                f"size {layers}x{width}: layers must be in [1, {MAX_LAYERS}] and width in "
+                f"[1, {MAX_WIDTH}]")
+    return sizes
+
+
+def _methods(text: str) -> tuple[str, ...]:
+    items = _items(text, "methods", "bp,dfa")
+    bad = [m for m in items if m not in METHOD_NAMES]
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown method(s) {', '.join(map(repr, bad))}; "
+                                         f"allowed: {', '.join(METHOD_NAMES)}")
+    return tuple(items)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,25 +87,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "OUT/runs.json, OUT/analysis.json, OUT/loss_vs_compute.png and "
                     "OUT/frontier.png. Presets: smoke (one size, bp only), full (4 sizes).",
         example="photonic-dfa scaling --preset smoke --out results/scaling-smoke --workers 2")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", required=True, type=directory("output directory"),
+                   help="output directory")
     add_preset_argument(p, "scaling", "full")
-    p.add_argument("--methods", default=None, help="comma list of bp,dfa,dfa-micro,photonic "
-                   "(default: the preset's)")
+    p.add_argument("--methods", type=_methods, default=None,
+                   help="comma list of bp,dfa,dfa-micro,photonic (default: the preset's)")
     p.add_argument("--sizes", type=_sizes, default=None, help="LAYERSxWIDTH list, e.g. "
-                   "1x32,2x64 (default: the preset's)")
-    p.add_argument("--tokens", type=_ints, default=None, help="token budgets, e.g. 5e5,1e6 "
-                   "(default: the preset's)")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: the preset's)")
-    p.add_argument("--text", default=None, help="train on this UTF-8 text file instead "
-                   "(default: the Shakespeare corpus)")
-    p.add_argument("--data-dir", default=None, help="data directory (default "
-                   "$PHOTONIC_DFA_DATA or the user cache)")
-    p.add_argument("--cache-dir", default=None, help="task cache (default OUT/cache)")
+                   f"1x32,2x64; at most {MAX_LAYERS} layers and width {MAX_WIDTH} (default: "
+                   "the preset's)")
+    p.add_argument("--tokens", type=_ints, default=None, help="token budgets, e.g. 5e5,1e6, "
+                   f"each at most {MAX_TOKENS:.0e} (default: the preset's)")
+    p.add_argument("--seed", type=seed_type, default=None, help="seed (default: the preset's)")
+    p.add_argument("--text", default=None, type=input_file("text file"),
+                   help="train on this UTF-8 text file instead (default: the Shakespeare "
+                   "corpus)")
+    p.add_argument("--data-dir", default=None, type=directory("data directory"),
+                   help="data directory (default $PHOTONIC_DFA_DATA or the user cache)")
+    p.add_argument("--cache-dir", default=None, type=directory("cache directory"),
+                   help="task cache (default OUT/cache)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT "
                    "(default: a local process pool)")
-    p.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
+    p.add_argument("--workers", type=int_type(1, 1024), default=None,
+                   help="local processes (default: cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def _check_memory(grid: ScalingGrid) -> None:
+    """Every model of the grid must fit in memory (before any point runs)."""
+    from photonic_dfa.training.lm import LMConfig
+
+    for layers, width in grid.sizes:
+        LMConfig(d_model=width, n_layers=layers, n_heads=grid.n_heads, context=grid.context,
+                 batch_size=grid.batch_size).check_memory()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,17 +130,27 @@ def run(args: argparse.Namespace) -> int:
     from photonic_dfa.training.corpus import load_corpus
     from photonic_dfa.training.lm_plots import plot_scaling
 
+    if args.scheduler is not None:
+        from photonic_dfa.base.scheduler import check_scheduler
+
+        check_scheduler(args.scheduler)  # before the corpus is read or a point runs
     grid = SCALING_PRESETS[library_preset("scaling", args.preset)]
     changes = {}
-    if args.methods:
-        changes["methods"] = tuple(m.strip() for m in args.methods.split(",") if m.strip())
-    if args.sizes:
+    # an option given is used, never dropped for the preset's value (an empty list is
+    # refused while parsing)
+    if args.methods is not None:
+        changes["methods"] = args.methods
+    if args.sizes is not None:
         changes["sizes"] = args.sizes
-    if args.tokens:
+    if args.tokens is not None:
         changes["token_budgets"] = args.tokens
     if args.seed is not None:
         changes["seed"] = args.seed
     grid = grid.replace(**changes)
+    n_points = len(grid.sizes) * len(grid.token_budgets) * len(grid.methods)
+    if n_points > MAX_POINTS:
+        raise ValueError(f"the grid has {n_points} points, at most {MAX_POINTS}")
+    _check_memory(grid)
     out = Path(args.out)
     cache = Path(args.cache_dir) if args.cache_dir else out / "cache"
     runs = run_grid(grid, cache, text_file=args.text, data_dir=args.data_dir,

@@ -13,12 +13,15 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from photonic_dfa.studies.sweep_params import PARAMETERS
 
-from ._common import UNITS_RULE, add_command
+from ._common import UNITS_RULE, add_command, directory, input_file, int_type, seed_type
+
+#: documented limits of the command line
+MAX_WORKERS = 1024
+MAX_MNIST_EPOCHS = 100
 
 
 def register(subparsers: Any) -> None:
@@ -41,21 +44,26 @@ def register(subparsers: Any) -> None:
                     + UNITS_RULE,
         example="photonic-dfa sweep --param radius=5um:20um:4:log --param r=0.95,0.99 "
                 "--no-calibration --out results/sweep")
-    p.add_argument("--grid", type=Path, help="grid TOML file ([grid], [chip], [options])")
+    p.add_argument("--grid", type=input_file("grid file"),
+                   help="grid TOML file ([grid], [chip], [options])")
     p.add_argument("--param", action="append", default=[], metavar="NAME=RANGE",
                    help="a sweep axis, e.g. radius=5um:20um:8 or r=0.95,0.97,0.99 "
                    "(repeatable; default: none, the grid file's axes)")
-    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--out", type=directory("output directory"), required=True,
+                   help="output directory")
     p.add_argument("--scheduler", help="Dask scheduler address tcp://HOST:PORT (default: "
                    "local process pool)")
-    p.add_argument("--workers", type=int, help="local worker processes (default: all CPUs)")
-    p.add_argument("--mnist-epochs", type=int, help="train MNIST with photonic DFA on every "
-                   "point's chip for this many epochs (small subset; default 0: off)")
+    p.add_argument("--workers", type=int_type(1, MAX_WORKERS),
+                   help="local worker processes (default: all CPUs)")
+    p.add_argument("--mnist-epochs", type=int_type(0, MAX_MNIST_EPOCHS),
+                   help="train MNIST with photonic DFA on every point's chip for this many "
+                   f"epochs, at most {MAX_MNIST_EPOCHS} (small subset; default 0: off)")
     p.add_argument("--no-calibration", action="store_true",
                    help="skip calibrating a fabricated chip; weight bits from the design chip")
-    p.add_argument("--seed", type=int, help="seed of the fabricated chips and random weights "
-                   "(default 0)")
-    p.add_argument("--data-dir", type=Path, help="MNIST data directory (for --mnist-epochs)")
+    p.add_argument("--seed", type=seed_type,
+                   help="seed of the fabricated chips and random weights (default 0)")
+    p.add_argument("--data-dir", type=directory("data directory"),
+                   help="MNIST data directory (for --mnist-epochs)")
     p.add_argument("--no-plots", action="store_true", help="write the CSV only")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -90,12 +98,16 @@ def build_grid(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     from photonic_dfa.studies.sweep import run_sweep
 
-    if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if args.data_dir is not None and not args.mnist_epochs:
+        raise ValueError("--data-dir only applies with --mnist-epochs (MNIST on every point)")
     if args.data_dir is not None:
         # spawned workers inherit it; remote Dask workers need it set in their environment
         os.environ["PHOTONIC_DFA_DATA"] = str(args.data_dir)
     grid = build_grid(args)
+    if args.scheduler is not None:
+        from photonic_dfa.base.scheduler import check_scheduler
+
+        check_scheduler(args.scheduler)  # before any point is validated or run
     shape = " x ".join(f"{n}[{len(v)}]" for n, v in grid.axes)
     print(f"sweep: {len(grid)} points ({shape}); validating...", flush=True)
     t0 = time.perf_counter()

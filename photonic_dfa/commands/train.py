@@ -14,13 +14,30 @@ from typing import Any
 from photonic_dfa.architecture.digital import AUTHORS_ERROR
 from photonic_dfa.base.units import number
 
-from ._common import add_command, add_preset_argument, library_preset
+from ._common import (
+    add_command,
+    add_preset_argument,
+    directory,
+    input_file,
+    int_type,
+    library_preset,
+    note_fabrication,
+    refuse_unused,
+    seed_type,
+)
+
+#: documented limits of the command line (and what memory holds: estimated before work)
+MAX_EPOCHS = 1000
+MAX_BATCH = 60_000
+MAX_WIDTH = 65_536
+MAX_HIDDEN_LAYERS = 16
+MNIST_TRAIN = 60_000
 
 FEEDBACK_CHOICES = ("backprop", "dfa", "gaussian", "photonic")
 
 
 def add_chip_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--chip", type=Path, metavar="TOML",
+    p.add_argument("--chip", type=input_file("chip configuration file"), metavar="TOML",
                    help="photonic mode: chip configuration file (default: the documented chip, "
                    "see `photonic-dfa config --default`)")
     p.add_argument("--ideal-chip", action="store_true",
@@ -28,8 +45,60 @@ def add_chip_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--design-chip", action="store_true",
                    help="photonic mode: the design chip programmed by its model, instead of a "
                    "fabricated chip programmed through its calibration (the default)")
-    p.add_argument("--fab-seed", type=int, default=0,
-                   help="photonic mode: seed of the fabricated chip")
+    p.add_argument("--fab-seed", type=seed_type, default=None,
+                   help="photonic mode: seed of the fabricated chip (default 0)")
+
+
+def add_hidden_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hidden", type=int_type(1, MAX_WIDTH), nargs="+", metavar="WIDTH",
+                   help=f"hidden layer widths, each at most {MAX_WIDTH}, at most "
+                   f"{MAX_HIDDEN_LAYERS} layers (default 800 800)")
+
+
+def check_network(hidden: list[int] | None, batch_size: int | None) -> None:
+    """Refuse, before any data is read, a network the machine cannot hold: the estimate
+    counts the weights with their momentum, best copy and feedback matrices, and the
+    activations of a test-set evaluation (10k images)."""
+    from photonic_dfa.base.memory import check_memory
+
+    widths = list(hidden or [800, 800])
+    if len(widths) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"--hidden: at most {MAX_HIDDEN_LAYERS} hidden layers, got "
+                         f"{len(widths)}")
+    sizes = [784, *widths, 10]
+    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    feedback = 10 * sum(widths)
+    rows = 10_000 + (batch_size or 64)
+    acts = rows * sum(sizes) * 2
+    check_memory(f"the network 784-{'-'.join(map(str, widths))}-10",
+                 8 * (5 * weights + 2 * feedback + acts) + (400 << 20),
+                 "use narrower or fewer --hidden layers")
+
+
+def chip_arguments_used(args: argparse.Namespace, used: bool, why: str) -> None:
+    """The chip options are refused where no photonic feedback runs (they would be ignored)."""
+    refuse_unused(args, used, why, {
+        "--chip": args.chip, "--ideal-chip": args.ideal_chip,
+        "--design-chip": args.design_chip, "--fab-seed": args.fab_seed})
+    if args.ideal_chip and (args.chip or args.design_chip):
+        raise ValueError("--ideal-chip is the error-free default chip; it excludes --chip "
+                         "and --design-chip")
+    if args.fab_seed is not None and (args.ideal_chip or args.design_chip):
+        raise ValueError("--fab-seed seeds a fabricated chip; --ideal-chip and --design-chip "
+                         "use none")
+    if used:  # the chip file and the fabricated chip's size checked before the data is read
+        from photonic_dfa.architecture.config import ChipConfig
+        from photonic_dfa.architecture.fabricated import fabricated_chip_memory
+        from photonic_dfa.base.memory import check_memory
+
+        cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
+        if args.design_chip:
+            note_fabrication(args.chip, "--design-chip simulates the design chip")
+        if not (args.ideal_chip or args.design_chip):
+            check_memory(f"a fabricated chip of {cfg.core.n_outputs} banks x "
+                         f"{cfg.core.n_inputs} rings",
+                         fabricated_chip_memory(cfg.core.n_outputs, cfg.core.n_inputs),
+                         "use a smaller chip or --design-chip")
 
 
 def chip_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -40,7 +109,7 @@ def chip_options(args: argparse.Namespace) -> dict[str, Any]:
         opts["ideal"] = True
     if getattr(args, "design_chip", False):
         opts["design"] = True
-    if getattr(args, "fab_seed", 0):
+    if getattr(args, "fab_seed", None):
         opts["fab_seed"] = int(args.fab_seed)
     return opts
 
@@ -60,15 +129,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--feedback", choices=FEEDBACK_CHOICES, default="dfa",
                    help="where the hidden layers' error signals come from")
     add_preset_argument(p, "train", "quick")
-    p.add_argument("--epochs", type=int, help="epochs (default: the preset's)")
-    p.add_argument("--batch-size", type=int, help="minibatch size (default 64)")
+    p.add_argument("--epochs", type=int_type(1, MAX_EPOCHS),
+                   help=f"epochs, 1 to {MAX_EPOCHS} (default: the preset's)")
+    p.add_argument("--batch-size", type=int_type(1, MAX_BATCH),
+                   help=f"minibatch size, at most {MAX_BATCH} (default 64)")
     p.add_argument("--lr", type=number, help="SGD learning rate (default 0.01)")
     p.add_argument("--momentum", type=number, help="SGD momentum (default 0.9)")
-    p.add_argument("--seed", type=int, help="seed of weights, feedback matrices and batches "
+    p.add_argument("--seed", type=seed_type, help="seed of weights, feedback matrices and batches "
                    "(default 0)")
-    p.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH",
-                   help="hidden layer widths (default 800 800)")
-    p.add_argument("--train-subset", type=int, metavar="N",
+    add_hidden_argument(p)
+    p.add_argument("--train-subset", type=int_type(0, MNIST_TRAIN), metavar="N",
                    help="train on a random N of the 60k images, 0: all (default: the preset's)")
     p.add_argument("--init", choices=("he", "glorot", "torch"),
                    help="weight initialisation (default torch, as the authors)")
@@ -77,9 +147,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--error-std", type=number, help="gaussian mode: MAC error std in units of "
                    f"max|e| (default {AUTHORS_ERROR.std})")
     add_chip_arguments(p)
-    p.add_argument("--data-dir", type=Path,
+    p.add_argument("--data-dir", type=directory("data directory"),
                    help="data directory (default $PHOTONIC_DFA_DATA or the user cache dir)")
-    p.add_argument("--out", type=Path, help="output directory (default "
+    p.add_argument("--out", type=directory("output directory"), help="output directory (default "
                    "results/mnist-FEEDBACK-PRESET)")
     p.add_argument("--resume", action="store_true",
                    help="continue from OUT/checkpoint.npz (also mid-epoch)")
@@ -109,6 +179,10 @@ def run(args: argparse.Namespace) -> int:
     from photonic_dfa.training.feedback import PhotonicUnavailableError
     from photonic_dfa.training.trainer import Trainer
 
+    chip_arguments_used(args, args.feedback == "photonic", "to --feedback photonic")
+    refuse_unused(args, args.feedback == "gaussian", "to --feedback gaussian",
+                  {"--error-mean": args.error_mean, "--error-std": args.error_std})
+    check_network(args.hidden, args.batch_size)
     config = build_config(args)
     out = args.out or Path("results") / f"mnist-{args.feedback}-{args.preset}"
     data = load_mnist(args.data_dir)

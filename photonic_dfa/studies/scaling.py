@@ -189,8 +189,9 @@ def run_grid(grid: ScalingGrid, cache_dir: str | os.PathLike,
              progress: bool = True) -> list[dict[str, Any]]:
     """Run (or read from the cache) every grid point; return their summaries."""
     spec = corpus_spec(text_file, data_dir)
-    if spec["kind"] == "shakespeare":
-        load_corpus(None, data_dir)  # fetch once here, not in every worker at the same time
+    # read once here: the corpus is fetched once, not in every worker at the same time, and a
+    # text file that is not one (binary, empty) is refused before any point runs
+    load_corpus(text_file, data_dir)
     tasks = grid_tasks(grid, spec)
     return run_tasks(run_point, tasks, cache_dir, executor=executor, scheduler=scheduler,
                      max_workers=max_workers, code_version=SCALING_CODE_VERSION,

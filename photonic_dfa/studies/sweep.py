@@ -67,7 +67,7 @@ from typing import Any
 from photonic_dfa.base.lock import output_lock
 
 from .sweep_configs import point_config
-from .sweep_figures import evaluate_point
+from .sweep_figures import check_point_result, evaluate_point
 from .sweep_grid import SweepGrid, _number, load_grid, parse_axis
 from .sweep_params import FIGURES, FIGURES_VERSION, OPTIONS, PARAMETERS, Parameter
 
@@ -115,7 +115,8 @@ def _run_sweep(grid: SweepGrid, out: Path, problems: list[str | None], scheduler
     keys = {task_key(evaluate_point, t) for t in tasks}
     n_cached = sum(cache_path(cache, k).is_file() for k in keys)
     results = run_tasks(evaluate_point, tasks, cache, executor=executor, scheduler=scheduler,
-                        max_workers=workers, progress=progress, desc="sweep")
+                        max_workers=workers, progress=progress, desc="sweep",
+                        check_result=check_point_result)
     rows = [{**t["point"], **r} for t, r in zip(tasks, results)]
     csv_path = write_csv(out / "sweep.csv", rows, grid.names)
     write_json(out / "sweep.json", {

@@ -161,6 +161,31 @@ def _mnist_accuracy(cfg: Any, options: Mapping[str, Any], cal: Mapping[str, Any]
     return float(summary["test_acc"])
 
 
+#: figures that are counts, powers, rates or times: never negative
+_NON_NEGATIVE = ("fsr", "fwhm", "q_loaded", "q_intrinsic", "finesse", "heater_power_hold",
+                 "mac_per_s", "energy_per_mac", "power_total", "rings_working",
+                 "cal_measurements", "eval_seconds")
+
+
+def check_point_result(result: Any) -> None:
+    """``ValueError`` naming the field if ``result`` is not what :func:`evaluate_point`
+    returns: a table of figures, each a finite number, a string, a boolean or None (a
+    figure the design has no value for), counts, powers and times not negative."""
+    if not isinstance(result, dict):
+        raise ValueError(f"a sweep point must be a table of figures, got {type(result).__name__}")
+    for key in ("notes", "eval_seconds"):
+        if key not in result:
+            raise ValueError(f"field {key!r} is missing")
+    for key, v in result.items():
+        if v is None or isinstance(v, str | bool):
+            continue
+        if not isinstance(v, int | float) or not math.isfinite(v):
+            raise ValueError(f"field {key!r} must be a finite number, a string or null, "
+                             f"got {v!r}")
+        if key in _NON_NEGATIVE and v < 0:
+            raise ValueError(f"field {key!r} must not be negative, got {v!r}")
+
+
 def evaluate_point(params: Mapping[str, Any]) -> dict[str, Any]:
     """Every figure of one grid point (module docstring; units in :data:`FIGURES`).
 

@@ -21,8 +21,13 @@ from photonic_dfa.base.validation import check_int
 from .sweep_configs import _base_config, point_config
 from .sweep_params import _EXCLUSIVE, FIGURES_VERSION, OPTIONS, PARAMETERS
 
-
 # ------------------------------------------------------------------------------------ grid
+#: documented limits: values on one axis, points in a whole grid (each point is a chip
+#: design, calibration and figures: seconds to minutes)
+MAX_AXIS_VALUES = 10_000
+MAX_GRID_POINTS = 100_000
+
+
 def _axis_values(name: str, values: Any) -> tuple[Any, ...]:
     """Check one axis: known (or dotted) parameter, non-empty, each value physical."""
     if not isinstance(name, str) or not name:
@@ -36,6 +41,9 @@ def _axis_values(name: str, values: Any) -> tuple[Any, ...]:
     vals = list(values)
     if not vals:
         raise ValueError(f"sweep parameter {name!r} has an empty range (no values)")
+    if len(vals) > MAX_AXIS_VALUES:
+        raise ValueError(f"sweep parameter {name!r} has {len(vals)} values, at most "
+                         f"{MAX_AXIS_VALUES}")
     spec = PARAMETERS.get(name)
     out = []
     for v in vals:
@@ -121,6 +129,9 @@ def _range(name: str, start: float, stop: float, num: int, scale: str = "lin"
            ) -> tuple[Any, ...]:
     if num < 1:
         raise ValueError(f"sweep parameter {name!r} has an empty range (num={num})")
+    if num > MAX_AXIS_VALUES:
+        raise ValueError(f"sweep parameter {name!r}: num={num} values, at most "
+                         f"{MAX_AXIS_VALUES} per axis")
     if not (math.isfinite(start) and math.isfinite(stop)):
         raise ValueError(f"sweep parameter {name!r}: range ends must be finite, got "
                          f"{start!r}, {stop!r}")
@@ -165,6 +176,11 @@ class SweepGrid:
             checked.append((name, _axis_values(name, values)))
         if not checked:
             raise ValueError("the grid has no sweep parameters")
+        total = math.prod(len(v) for _, v in checked)
+        if total > MAX_GRID_POINTS:
+            raise ValueError(f"the grid has {total} points ("
+                             + " x ".join(f"{n}[{len(v)}]" for n, v in checked)
+                             + f"), at most {MAX_GRID_POINTS}; split it into several sweeps")
         object.__setattr__(self, "axes", tuple(checked))
         if not isinstance(self.base, Mapping):
             raise ValueError(f"base must be a mapping of chip keys, got {self.base!r}")

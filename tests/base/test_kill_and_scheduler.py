@@ -149,3 +149,41 @@ def test_run_tasks_reports_a_bad_scheduler_before_any_work(
     with pytest.raises(SchedulerError, match=addr):
         run_tasks(os.path.join, [{"a": 1}], tmp_path, scheduler=addr, progress=False)
     assert time.monotonic() - t0 < 15  # the issue's bound: fail within 15 s, not hang
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_killed_scaling_grid_leaves_no_process_behind(tmp_path: Path) -> None:
+    """``kill -9`` of ``photonic-dfa scaling`` while its workers train: none survives, and a
+    second run on the same output is not refused (the dead run's lock is stale)."""
+    import random
+
+    rng = random.Random(0)
+    (tmp_path / "text.txt").write_text(
+        "".join(rng.choice("abcdefgh \n") for _ in range(200_000)))
+    argv = [sys.executable, "-m", "photonic_dfa.cli", "scaling", "--preset", "smoke",
+            "--methods", "bp,dfa", "--sizes", "1x16", "--tokens", "1e9", "--workers", "2",
+            "--text", str(tmp_path / "text.txt"), "--out", str(tmp_path / "out"),
+            "--no-progress"]
+    parent = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline:
+            assert parent.poll() is None, "the grid ended before it could be killed"
+            workers = {c for c in _children(parent.pid)
+                       if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="ignore")}
+            time.sleep(0.2)
+        assert len(workers) >= 2, "the grid's workers never started"
+        others = _children(parent.pid) - workers
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in workers | others) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in workers | others if _alive(p)], "processes outlived the killed grid"
+    from photonic_dfa.base.lock import output_lock
+
+    with output_lock(tmp_path / "out", "second run"):  # the dead run's lock is stale
+        pass

@@ -58,3 +58,39 @@ def test_wrong_kind_version_or_missing_file(tmp_path):
         CalibrationResult.load(lacking)
     with pytest.raises(FileNotFoundError):
         CalibrationResult.load(tmp_path / "nothing.npz")
+
+
+def _crafted(result, tmp_path, change):
+    """A calibration file with a valid checksum whose content ``change`` made wrong."""
+    from photonic_dfa.base.atomic import load_npz_checked
+    from photonic_dfa.calibration.result import FILE_KIND
+
+    path = result.save(tmp_path / "cal.npz")
+    arrays, meta = load_npz_checked(path, FILE_KIND, FILE_VERSION)
+    change(arrays, meta)
+    save_npz_checked(path, arrays, meta, FILE_KIND, FILE_VERSION)
+    return path
+
+
+def _set(name, value):
+    def change(arrays, meta):
+        target = arrays if name in arrays else meta
+        target[name] = value(target[name]) if callable(value) else value
+    return change
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (_set("p0", lambda a: np.where(True, -1e-3, a)), "p0"),
+    (_set("park", lambda a: np.full_like(a, np.nan)), "park"),
+    (_set("crosstalk", lambda a: a[:, :1]), "crosstalk"),
+    (_set("gamma", lambda a: a[:1]), "gamma"),
+    (_set("max_heater_power", -0.03), "max_heater_power"),
+    (_set("heater_lsb", float("nan")), "heater_lsb"),
+    (lambda arrays, meta: meta.pop("measurements"), "measurements"),
+])
+def test_content_is_checked_behind_a_valid_checksum(quiet_chip_result, tmp_path, change,
+                                                    field):
+    _, result = quiet_chip_result
+    path = _crafted(result, tmp_path, change)
+    with pytest.raises(CorruptFileError, match=field):
+        CalibrationResult.load(path)

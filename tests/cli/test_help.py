@@ -46,7 +46,7 @@ def _blocks(help_text: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", COMMANDS)
-def test_help_has_description_defaults_and_a_parsing_example(name):
+def test_help_has_description_defaults_and_a_parsing_example(name, tmp_path, monkeypatch):
     sub = _subparsers()[name]
     text = sub.format_help()
     assert sub.description and len(sub.description.split()) >= 12
@@ -62,6 +62,12 @@ def test_help_has_description_defaults_and_a_parsing_example(name):
     argv = shlex.split(examples[0])[1:]
     argv = argv[:next((i for i, a in enumerate(argv) if a in (">", "|")), len(argv))]
     assert argv[0] == name
+    # input files are checked while parsing: the example's files exist in its folder
+    monkeypatch.chdir(tmp_path)
+    for a in argv:
+        if a.endswith((".toml", ".npz", ".txt")) and not a.startswith("results/perf"):
+            (tmp_path / a).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / a).write_text("")
     args = build_parser().parse_args(argv)  # parses; nothing runs
     assert args.func.__module__.endswith(name.replace("-", "_"))
 
