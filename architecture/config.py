@@ -408,6 +408,30 @@ class ChipConfig(_Section):
     errors: ErrorConfig = field(default_factory=ErrorConfig)
     perf: PerfConfig = field(default_factory=PerfConfig)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._check_band()
+
+    def _check_band(self) -> None:
+        """The channel band stays where the rings' first-order dispersion holds:
+        ``n_eff(lambda) = n_eff - (n_g - n_eff)(lambda - lambda0)/lambda0 > 0`` at the longest
+        channel wavelength (``lambda0`` the grid centre, as the ring template is built)."""
+        c = 299_792_458.0
+        n, df = self.core.n_inputs, self.laser.channel_spacing
+        lam0 = self.laser.center_wavelength
+        f_low = c / lam0 - 0.5 * (n - 1) * df
+        band = (f"core.n_inputs={n} channels at laser.channel_spacing={df:g} Hz around "
+                f"laser.center_wavelength={lam0:g} m")
+        if f_low <= 0:
+            raise ValueError(f"{band} reach below zero frequency; use fewer channels or a "
+                             "narrower spacing")
+        lam_max = c / f_low
+        r = self.ring
+        if r.n_eff - (r.n_g - r.n_eff) * (lam_max - lam0) / lam0 <= 0:
+            raise ValueError(f"{band} reach {lam_max * 1e9:.0f} nm, where the rings' "
+                             "first-order dispersion gives n_eff <= 0; use fewer channels or "
+                             "a narrower spacing")
+
     @classmethod
     def ideal(cls, **sections: Unpack[Sections]) -> ChipConfig:
         """Default geometry with every error source off (the core then computes W x)."""

@@ -61,8 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="peak learning rate (default: the preset's)")
     p.add_argument("--eval-interval", type=int_type(1, MAX_STEPS), default=None,
                    help="steps between validation evaluations (default: the preset's)")
-    p.add_argument("--dfa-signal", choices=("normalized", "raw"), default="normalized",
-                   help="DFA signal through the local LayerNorm Jacobian (normalized) or raw e B")
+    p.add_argument("--dfa-signal", choices=("normalized", "raw"),
+                   help="DFA methods: the signal through the local LayerNorm Jacobian "
+                   "(normalized, the default) or raw e B")
     p.add_argument("--core", choices=("chip", "gaussian", "digital"), default="chip",
                    help="feedback core for --method photonic: the simulated chip, fabricated and "
                    "calibrated (chip), the published Gaussian MAC-error model, or exact "
@@ -92,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     photonic = args.method == "photonic"
+    refuse_unused(args, args.method != "bp", "to the DFA methods (dfa, dfa-micro, photonic)",
+                  {"--dfa-signal": args.dfa_signal})
+    args.dfa_signal = args.dfa_signal or "normalized"
     refuse_unused(args, photonic and args.core == "chip", "to --method photonic --core chip",
                   {"--chip": args.chip, "--design-chip": args.design_chip})
     refuse_unused(args, photonic and args.core == "gaussian",

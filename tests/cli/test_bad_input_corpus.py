@@ -149,6 +149,7 @@ CASES += [
     # lm
     ("lm-context-huge", "lm --context 100000000 --out {out}", "--context"),
     ("lm-context-0", "lm --context 0 --out {out}", "--context"),
+    ("lm-dfa-signal-with-bp", "lm --method bp --dfa-signal raw --out {out}", "--dfa-signal"),
     ("lm-context-memory", "lm --context 65536 --batch-size 65536 --out {out}", "memory"),
     ("lm-steps-0", "lm --steps 0 --out {out}", "--steps"),
     ("lm-steps-huge", "lm --steps 1e12 --out {out}", "--steps"),
@@ -237,6 +238,8 @@ CASES += [
     # sweep
     ("sweep-no-grid", "sweep --out {out}", "--grid"),
     ("sweep-axis-huge", "sweep --param radius=5e-6:10e-6:100000000 --out {out}", "radius"),
+    ("sweep-band-beyond-dispersion", "sweep --param core.n_inputs=8,4096 --out {out}",
+     "core.n_inputs && laser.channel_spacing"),
     ("sweep-grid-huge", "sweep --param radius=5um:10um:1000 --param r=0.9:0.99:1000 "
      "--out {out}", "points"),
     ("sweep-axis-empty-range", "sweep --param radius=5um:10um:0 --out {out}", "radius"),
@@ -348,7 +351,8 @@ def files(tmp_path_factory):
     (root / "badvalue.toml").write_text("[ring]\nradius = -1.0\n")
     (root / "badfab.toml").write_text("[fabrication]\nbogus = 1\n")
     (root / "chipok.toml").write_text("[ring]\nradius = 8e-6\n")
-    (root / "bigchip.toml").write_text("[core]\nn_outputs = 65536\nn_inputs = 4096\n")
+    (root / "bigchip.toml").write_text("[core]\nn_outputs = 65536\nn_inputs = 4096\n"
+                                       "[laser]\nchannel_spacing = 5e9\n")
     (root / "notutf8.txt").write_bytes(b"\xff\xfe\x00abc\x80\x81")
     (root / "empty.txt").write_text("")
     (root / "npzdir" / "mnist.npz").mkdir(parents=True)
