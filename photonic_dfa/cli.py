@@ -11,13 +11,21 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import __version__, commands
 from .base.tasks import TaskError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a usage error as one line (the usage is in ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="photonic-dfa",
         description="Silicon-photonic DFA co-simulation: devices, weight banks, chip, training."
                     " `photonic-dfa COMMAND --help` describes each command, its defaults and "
