@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,34 @@ def test_atomic_files_get_the_usual_permissions_and_refuse_a_directory(tmp_path:
     with pytest.raises(ValueError, match="is a directory"):
         atomic_write(tmp_path, lambda fh: fh.write(b""))
     assert remove_stale_temporaries(tmp_path / "missing") == []
+
+
+@pytest.mark.slow
+def test_two_cli_runs_into_one_out_the_second_is_refused_the_first_completes(
+        tmp_path: Path) -> None:
+    """Two `photonic-dfa sweep` runs into one --out: the second is refused, naming the
+    first; the first completes and writes its results."""
+    from photonic_dfa.cli import main
+
+    out = tmp_path / "out"
+    grid = tmp_path / "grid.toml"
+    grid.write_text('[grid]\nr = {start = 0.98, stop = 0.995, num = 40}\n'
+                    '[chip.core]\nn_inputs = 4\nn_outputs = 1\n[options]\ncalibrate = false\n'
+                    'performance = false\nweight_samples = 2\n')
+    first = subprocess.Popen(
+        [sys.executable, "-m", "photonic_dfa.cli", "sweep", "--grid", str(grid), "--out",
+         str(out), "--workers", "1", "--quiet", "--no-plots", "--no-calibration"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / LOCK_NAME).exists():
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline, "the first run never took its lock"
+            time.sleep(0.05)
+        code = main(["sweep", "--grid", str(grid), "--out", str(out), "--quiet",
+                     "--no-plots", "--no-calibration"])
+        assert code == 2
+    finally:
+        stdout, stderr = first.communicate(timeout=300)
+    assert first.returncode == 0, stderr
+    assert (out / "sweep.csv").is_file() and not (out / LOCK_NAME).exists()
