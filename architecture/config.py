@@ -141,6 +141,15 @@ class CoreConfig(_Section):
     splitter_excess_loss_db: float = _p(0.2, "excess loss per 1x2 stage of the broadcast "
                                         "tree (log2 M stages), dB",
                                         "typical MMI/Y-branch 0.1-0.3 dB", 0.0, 10.0)
+    samples_per_symbol: int = _p(8, "time steps per symbol of the symbol-rate model "
+                                 "(errors.isi; even: the symbol centre is a step boundary)",
+                                 "each stage passes on its exact mean over a step; 8 keeps "
+                                 "the step error below 1 % of the ISI for T/tau >= 1", 2, 256)
+    isi_tolerance: float = _p(0.1, "the symbol-rate model is skipped (static model) when "
+                              "the estimated rms ISI per unit symbol swing is below this "
+                              "fraction of an ADC LSB (2^-adc.bits of the range)",
+                              "design choice: ISI well under the converter's rounding",
+                              0.0, 1e6)
 
 
 @dataclass(frozen=True)
@@ -256,6 +265,9 @@ class ModulatorConfig(_Section):
                             "rings ~10-50 fF", 0.0, 1e-6)
     ring: RingModulatorConfig = field(default_factory=RingModulatorConfig)
     mzm: MZMConfig = field(default_factory=MZMConfig)
+    bandwidth: float = _p(30e9, "3-dB bandwidth of the modulated optical power (single pole), "
+                          "Hz", "carrier-depletion Si modulators 20-40 GHz (Reed et al., "
+                          "Nat. Photonics 4, 518 (2010))", 1e3, 1e15)
 
 
 @dataclass(frozen=True)
@@ -285,6 +297,10 @@ class DetectorConfig(_Section):
     temperature: float = _p(300.0, "noise temperature, K", "room temperature", 1.0, 1000.0)
     responsivity_mismatch: float = _p(0.01, "relative responsivity mismatch of the pair",
                                       "~1 % matched Ge diodes", -0.5, 0.5)
+    response_bandwidth: float = _p(40e9, "3-dB bandwidth of the photodiodes' response "
+                                   "(single pole; the symbol-rate model), Hz",
+                                   "Ge-on-Si waveguide p-i-n 40 GHz (Vivien et al., Opt. "
+                                   "Express 17, 6252 (2009))", 1e3, 1e15)
 
 
 @dataclass(frozen=True)
@@ -296,6 +312,11 @@ class TIAConfig(_Section):
                                "typical 1-10 kohm", 1e-3, 1e9)
     power: float = _p(2e-3, "static power per TIA, W",
                       "low-power CMOS TIAs ~0.1-0.5 pJ/bit at 10 Gb/s", 0.0, 10.0)
+    bandwidth: float = _p(7e9, "3-dB bandwidth of the receiver after the photodiodes "
+                          "(single pole; the symbol-rate model), Hz",
+                          "0.7 x the symbol rate, the NRZ receiver rule (Razavi, Design of "
+                          "Integrated Circuits for Optical Communications, 2nd ed., 2012)",
+                          1e3, 1e15)
 
 
 @dataclass(frozen=True)
@@ -344,6 +365,9 @@ class ErrorConfig(_Section):
     heater_quantization: bool = _p(True, "heater DAC rounding (needs weight_bank)")
     seed: int = _p(0, "default seed of the noise generator and of fixed patterns",
                    "", 0, 2**63 - 1)
+    isi: bool = _p(False, "inter-symbol interference: the symbol-rate model of rings, "
+                   "modulator, photodiodes and receiver (architecture.dynamics); off by "
+                   "default, the static model of earlier releases")
 
 
 @dataclass(frozen=True)
