@@ -9,7 +9,7 @@ Sections (TOML tables): ``core`` (size, symbol rate, signed-input scheme, link b
 pitch and thermal spreading), ``laser`` (WDM comb), ``modulator`` (+ ``modulator.ring`` /
 ``modulator.mzm``), ``dac``, ``detector``, ``tia``, ``adc``, ``bank`` (programming),
 ``errors`` (one switch per error source and the noise seed), ``perf`` (performance-model
-only parameters).
+only parameters), ``light`` (light budget and the rings' optical nonlinearity).
 
 Loading rejects unknown keys with a ``ValueError`` naming the dotted key, and every value
 is range-checked (``ValueError`` naming parameter, value and allowed range).
@@ -36,6 +36,7 @@ __all__ = [
     "ChipConfig", "CoreConfig", "RingConfig", "HeaterConfig", "CrosstalkConfig",
     "LaserConfig", "ModulatorConfig", "RingModulatorConfig", "MZMConfig", "DACConfig",
     "DetectorConfig", "TIAConfig", "ADCConfig", "BankConfig", "ErrorConfig", "PerfConfig",
+    "LightConfig",
 ]
 
 
@@ -387,11 +388,46 @@ class PerfConfig(_Section):
                             1_000_000)
 
 
+@dataclass(frozen=True)
+class LightConfig(_Section):
+    """Light budget and optical nonlinearity of the rings (architecture.light_budget)."""
+
+    _name: ClassVar[str] = "light"
+    coupler_loss_db: float = _p(1.5, "fibre-to-chip coupler loss ahead of the modulators, dB "
+                                "(the part of core.link_loss_db before them)",
+                                "edge/grating couplers 1-3 dB (Marchetti et al., Photonics "
+                                "Res. 7, 201 (2019))", 0.0, 60.0)
+    absorbed_fraction: float = _p(0.3, "fraction of a ring's linear round-trip loss that is "
+                                  "absorbed (heats the ring) rather than scattered",
+                                  "surface-state absorption in Si wires and microdisks "
+                                  "(Borselli et al., Opt. Express 13, 1515 (2005))", 0.0, 1.0)
+    tpa_coefficient: float = _p(8e-12, "two-photon absorption coefficient of silicon, m/W "
+                                "(0.8 cm/GW)", "Bristow et al., Appl. Phys. Lett. 90, 191104 "
+                                "(2007)", 0.0, 1e-6)
+    effective_area: float = _p(1e-13, "effective mode area of the ring waveguide, m^2",
+                               "220 x 500 nm Si wire, ~0.1 um^2", 1e-16, 1e-6)
+    carrier_lifetime: float = _p(1e-9, "free-carrier lifetime in the ring waveguide, s",
+                                 "~0.5-1 ns in SOI rings (Barclay et al., Opt. Express 13, 801 "
+                                 "(2005))", 0.0, 1e-3)
+    fca_cross_section: float = _p(1.45e-21, "free-carrier absorption cross-section "
+                                  "(electrons + holes), m^2", "Soref & Bennett, IEEE JQE 23, "
+                                  "123 (1987)", 0.0, 1e-18)
+    thermal_time_constant: float = _p(1e-6, "thermal response time of a ring, s: the "
+                                      "self-heating follows the optical power averaged over "
+                                      "it", "Si microring thermal response ~1-10 us (Harris et "
+                                      "al., Opt. Express 22, 10487 (2014))", 1e-12, 1.0)
+    max_shift_fraction: float = _p(0.1, "largest self-heating resonance shift, as a fraction "
+                                   "of the ring's FWHM, that sets the maximum laser power per "
+                                   "channel", "thermal bistability sets in as the shift nears "
+                                   "the linewidth (Almeida & Lipson, Opt. Lett. 29, 2387 "
+                                   "(2004))", 0.0, 10.0, low_inclusive=False)
+
+
 _SECTIONS: dict[str, type[_Section]] = {
     "core": CoreConfig, "ring": RingConfig, "heater": HeaterConfig,
     "crosstalk": CrosstalkConfig, "laser": LaserConfig, "modulator": ModulatorConfig,
     "dac": DACConfig, "detector": DetectorConfig, "tia": TIAConfig, "adc": ADCConfig,
-    "bank": BankConfig, "errors": ErrorConfig, "perf": PerfConfig,
+    "bank": BankConfig, "errors": ErrorConfig, "perf": PerfConfig, "light": LightConfig,
 }
 
 
@@ -411,6 +447,7 @@ class Sections(TypedDict, total=False):
     bank: BankConfig
     errors: ErrorConfig
     perf: PerfConfig
+    light: LightConfig
 
 
 @dataclass(frozen=True)
@@ -432,6 +469,7 @@ class ChipConfig(_Section):
     bank: BankConfig = field(default_factory=BankConfig)
     errors: ErrorConfig = field(default_factory=ErrorConfig)
     perf: PerfConfig = field(default_factory=PerfConfig)
+    light: LightConfig = field(default_factory=LightConfig)
 
     @classmethod
     def ideal(cls, **sections: Unpack[Sections]) -> ChipConfig:

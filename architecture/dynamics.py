@@ -46,10 +46,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
-from photonic_dfa.base.arrays import ComplexArray, FloatArray
+from photonic_dfa.base.arrays import ComplexArray, FloatArray, RealArray, RealDType
 
+from ._dynamics_kernel import symbol_products
 from .chip import build_ring
 from .config import ChipConfig
 
@@ -184,83 +184,17 @@ class DynamicOperands:
     samples_per_symbol: int
 
     def products(self, p: FloatArray, nb: int, passes: int, block: int,
-                 dtype: type[np.floating]) -> FloatArray:
+                 dtype: RealDType) -> RealArray:
         """``[g_w | g_s]`` ``(passes nb, 2K)`` at the symbol centres for channel powers
         ``p`` ``(passes nb, n)`` (each pass a sequence of ``nb`` symbols; columns in blocks
         of ``block`` channels, one receiver sequence each, summed)."""
         k = self.drop.shape[1]
         out = np.zeros((p.shape[0], 2 * k))
-        _symbol_products(np.ascontiguousarray(p, dtype=np.float64), nb, passes, block,
+        symbol_products(np.ascontiguousarray(p, dtype=np.float64), nb, passes, block,
                          self.drop, self.through_other, self.coupling, self.decay, self.mean,
                          self.stages, self.samples_per_symbol, out)
-        return out.astype(dtype, copy=False)
-
-
-@njit(cache=True)
-def _symbol_products(p: np.ndarray, nb: int, passes: int, block: int, dm: np.ndarray,
-                     tm: np.ndarray, cth: np.ndarray, er: np.ndarray, fr: np.ndarray,
-                     stages: np.ndarray, steps: int, out: np.ndarray) -> None:
-    """Adds every column block's sampled ``[g_w | g_s]`` to ``out`` (module docstring)."""
-    n_col, k = dm.shape
-    em, fm, ed, fd, et = stages[0], stages[1], stages[2], stages[3], stages[4]
-    half = steps // 2
-    cw = np.empty(k)
-    cs = np.empty(k)
-    for q in range(passes):
-        r0 = q * nb
-        for c0 in range(0, n_col, block):
-            c1 = min(c0 + block, n_col)
-            nc = c1 - c0
-            mod = np.empty(nc)
-            ring = np.empty((nc, k), dtype=np.complex128)
-            for c in range(nc):
-                mod[c] = p[r0, c0 + c]
-                e0 = math.sqrt(max(mod[c], 0.0))
-                for j in range(k):
-                    ring[c, j] = e0
-            # receiver states start in the first symbol's steady state
-            pdw = np.zeros(k)
-            pds = np.zeros(k)
-            for c in range(nc):
-                pw = max(p[r0, c0 + c], 0.0)
-                for j in range(k):
-                    d = dm[c0 + c, j] * pw
-                    t = tm[c0 + c, j] * abs(1.0 - cth[c0 + c, j]) ** 2 * pw
-                    pdw[j] += d - t
-                    pds[j] += d + t
-            tiw = pdw.copy()
-            tis = pds.copy()
-            for n in range(nb):
-                row = r0 + n
-                for step in range(steps):
-                    for j in range(k):
-                        cw[j] = 0.0
-                        cs[j] = 0.0
-                    for c in range(nc):
-                        u = p[row, c0 + c]
-                        m_mean = u + (mod[c] - u) * fm
-                        mod[c] = u + (mod[c] - u) * em
-                        e = math.sqrt(max(m_mean, 0.0))
-                        for j in range(k):
-                            a = ring[c, j]
-                            a_mean = e + (a - e) * fr[c0 + c, j]
-                            ring[c, j] = e + (a - e) * er[c0 + c, j]
-                            d = dm[c0 + c, j] * (a_mean.real ** 2 + a_mean.imag ** 2)
-                            th = e - cth[c0 + c, j] * a_mean
-                            t = tm[c0 + c, j] * (th.real ** 2 + th.imag ** 2)
-                            cw[j] += d - t
-                            cs[j] += d + t
-                    for j in range(k):
-                        mw = cw[j] + (pdw[j] - cw[j]) * fd
-                        ms = cs[j] + (pds[j] - cs[j]) * fd
-                        pdw[j] = cw[j] + (pdw[j] - cw[j]) * ed
-                        pds[j] = cs[j] + (pds[j] - cs[j]) * ed
-                        tiw[j] = mw + (tiw[j] - mw) * et
-                        tis[j] = ms + (tis[j] - ms) * et
-                    if step == half - 1:
-                        for j in range(k):
-                            out[row, j] += tiw[j]
-                            out[row, k + j] += tis[j]
+        result: RealArray = out.astype(dtype, copy=False)
+        return result
 
 
 def symbol_timing(cfg: ChipConfig) -> SymbolTiming | None:

@@ -50,6 +50,7 @@ from ._checks import scalar as _scalar
 __all__ = [
     "AllPassRing",
     "symbol_response",
+    "power_enhancement",
     "AddDropRing",
     "db_per_cm_to_alpha",
     "alpha_to_db_per_cm",
@@ -425,6 +426,11 @@ class AllPassRing(_RingBase):
         """Under-coupled when coupling loss < round-trip loss (``r > a``); critical at ``r = a``."""
         return _regime(self.r, self.round_trip_amplitude)
 
+    def power_enhancement(self) -> float:
+        """Circulating over bus power on resonance, ``(1 - r^2) / (1 - r a)^2``
+        (:func:`power_enhancement`)."""
+        return power_enhancement(self.r, self._loop_gain())
+
     def extinction_ratio(self) -> float:
         """Through-port max/min power ratio (linear) ``T(pi) / T(0)``; inf at critical coupling."""
         a, r = self.round_trip_amplitude, self.r
@@ -532,6 +538,11 @@ class AddDropRing(_RingBase):
         tmin = (r2 * a - r1) ** 2 / (1.0 - x) ** 2
         return math.inf if tmin == 0.0 else tmax / tmin
 
+    def power_enhancement(self) -> float:
+        """Circulating over input-bus power on resonance, ``(1 - r1^2) / (1 - r1 r2 a)^2``
+        (:func:`power_enhancement`)."""
+        return power_enhancement(self.r1, self._loop_gain())
+
     def through_resonance_field(self) -> float:
         """Through field on resonance ``t0 = (r1 - r2 a) / (1 - r1 r2 a)`` (real; negative
         when over-coupled). The coupled-mode through response is ``1 - (1 - t0) / (1 + s tau
@@ -631,3 +642,11 @@ def symbol_response(symbols: ComplexArray, period_over_tau: float,
         out[n] = a
         a = un + (a - un) * half
     return out
+
+
+def power_enhancement(r_in: float, loop_gain: float) -> float:
+    """Power circulating in a ring over the power on its input bus, on resonance:
+    ``|i k / (1 - x)|^2 = (1 - r_in^2) / (1 - x)^2`` with ``x`` the loop gain (``r a``
+    all-pass, ``r1 r2 a`` add-drop; Bogaerts et al. 2012). At critical coupling it is
+    ``1 / (1 - r^2)``, about ``finesse / pi``."""
+    return (1.0 - r_in * r_in) / (1.0 - loop_gain) ** 2

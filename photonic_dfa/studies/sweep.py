@@ -52,6 +52,12 @@ Per point (:func:`evaluate_point`; definitions also in :data:`FIGURES`):
   (``B`` 800 x 10) on the design chip with every error on, including ISI (the
   symbol-rate model, ``errors.isi``), and ``mac_bits_static`` without ISI
   (:func:`~photonic_dfa.architecture.mac_error.measure_mac_error`);
+- light budget (:mod:`~photonic_dfa.architecture.light_budget`): ``received_power`` and
+  ``snr_db`` of one channel's drop at full input, ``max_laser_power`` (the worst ring's
+  self-heating reaches ``light.max_shift_fraction`` of its FWHM), ``self_heating_shift``
+  at the configured power, ``nonlinear_bits`` (self-heating, TPA and free carriers) and
+  ``light_bits``, detector noise and nonlinearity combined: over ``laser_power`` it has an
+  optimum;
 - optionally (``mnist_epochs > 0``) the MNIST test accuracy after a short photonic-DFA
   training (784-h-h-10 on ``mnist_subset`` images) with the feedback computed by that
   calibrated fabricated chip (the design chip when calibration is skipped).

@@ -74,6 +74,17 @@ def _ring_figures(cfg: Any) -> dict[str, Any]:
     return out
 
 
+def _light_figures(cfg: Any) -> dict[str, Any]:
+    from photonic_dfa.architecture.light_budget import light_budget
+
+    b = light_budget(cfg)
+    heats = [h for h in (b.modulator_heating, b.bank_heating) if h is not None]
+    return {"received_power": b.received_power, "snr_db": 10.0 * math.log10(b.snr),
+            "max_laser_power": b.max_laser_power,
+            "self_heating_shift": max(h.shift_fraction for h in heats),
+            "nonlinear_bits": b.nonlinear_bits, "light_bits": b.total_bits}
+
+
 def _isi_figures(cfg: Any) -> dict[str, Any]:
     from photonic_dfa.architecture.dynamics import isi_estimate
 
@@ -219,7 +230,9 @@ def _evaluate(params: Mapping[str, Any], options: Mapping[str, Any], notes: list
         bank = build_bank(cfg)
     except ValueError as exc:
         notes.append(f"no design weight bank ({exc})")
-        for key in ("weight_range", "weight_bits_design", "solver_weight_error",
+        for key in ("received_power", "snr_db", "max_laser_power", "self_heating_shift",
+                    "nonlinear_bits", "light_bits",
+                    "weight_range", "weight_bits_design", "solver_weight_error",
                     "weight_bits", "weight_bits_source", "weight_range_calibrated",
                     "rings_working", "cal_measurements", "heater_power_hold", "mac_per_s",
                     "energy_per_mac", "power_total", "analog_bits"):
@@ -230,6 +243,7 @@ def _evaluate(params: Mapping[str, Any], options: Mapping[str, Any], notes: list
             out["mac_bits"] = out["mac_bits_static"] = None
         return out
     out.update(_design_weight_figures(cfg, bank, options["weight_samples"], options["seed"]))
+    out.update(_light_figures(cfg))
     cal = (_calibrated_figures(cfg, options) if options["calibrate"]
            else {"source": "design (calibration skipped)"})
     out["weight_bits"] = cal.get("bits", out["weight_bits_design"])

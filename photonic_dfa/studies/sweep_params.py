@@ -89,7 +89,7 @@ OPTIONS: dict[str, tuple[Any, str]] = {
     "mnist_subset": (5000, "training images of the MNIST run"),
     "mnist_hidden": (256, "width of each of the two hidden layers of the MNIST run"),
     "mnist_data": ("mnist", "'mnist' or 'synthetic' (a small stand-in, for tests)"),
-    "mac_samples": (256, "DFA products B e (B 800x10) measured on the design chip for the "
+    "mac_samples": (0, "DFA products B e (B 800x10) measured on the design chip for the "
                     "MAC effective bits, with and without ISI (0: skip)"),
 }
 
@@ -146,6 +146,18 @@ FIGURES: dict[str, tuple[str, str, str, float, bool]] = {
     "mac_bits": ("bits", "effective bits of simulated DFA products B e (800x10, design "
                  "chip, every error on including ISI, errors.isi)", "bits", 1.0, False),
     "mac_bits_static": ("bits", "the same without ISI (static model)", "bits", 1.0, False),
+    "received_power": ("W", "drop power of one channel at full input and the largest weight "
+                       "(light budget, architecture.light_budget)", "uW", 1e6, True),
+    "snr_db": ("dB", "SNR of that channel's drop current over the receiver noise", "dB", 1.0,
+               False),
+    "max_laser_power": ("W", "largest laser power per channel: a ring's self-heating shift "
+                        "reaches light.max_shift_fraction of its FWHM", "mW", 1e3, True),
+    "self_heating_shift": ("", "worst ring's self-heating resonance shift at the configured "
+                           "laser power, in FWHM", "", 1.0, True),
+    "nonlinear_bits": ("bits", "self-heating, TPA and free-carrier error as effective bits",
+                       "bits", 1.0, False),
+    "light_bits": ("bits", "detector noise and optical nonlinearity combined (light budget): "
+                   "the laser-power optimum", "bits", 1.0, False),
     "mnist_test_acc": ("", "MNIST 10k test accuracy after photonic-DFA training", "%",
                        100.0, False),
     "mnist_chip": ("", "chip that computed the feedback: 'calibrated' (fabricated) or "

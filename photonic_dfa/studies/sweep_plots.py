@@ -36,7 +36,8 @@ __all__ = ["PLOTTED", "plot_sweep", "plot_lines", "plot_heatmap", "plot_optimum"
 PLOTTED = ("q_loaded", "fsr", "extinction_ratio_db", "channels_per_fsr", "crosstalk_db",
            "solver_weight_error", "weight_range", "weight_bits", "heater_power_fsr",
            "mac_per_s", "energy_per_mac", "isi_rms", "analog_bits", "mac_bits",
-           "mac_bits_static", "mnist_test_acc")
+           "mac_bits_static", "received_power", "max_laser_power", "nonlinear_bits",
+           "light_bits", "mnist_test_acc")
 
 _SHORT = {
     "q_loaded": "loaded Q", "fsr": "FSR", "extinction_ratio_db": "extinction ratio",
@@ -46,7 +47,10 @@ _SHORT = {
     "mac_per_s": "throughput", "energy_per_mac": "energy per MAC",
     "mnist_test_acc": "MNIST test accuracy", "isi_rms": "ISI (rms, estimate)",
     "analog_bits": "detector-limited bits", "mac_bits": "MAC effective bits (with ISI)",
-    "mac_bits_static": "MAC effective bits (no ISI)",
+    "mac_bits_static": "MAC effective bits (no ISI)", "received_power": "received power",
+    "max_laser_power": "max laser power per channel",
+    "nonlinear_bits": "optical-nonlinearity bits",
+    "light_bits": "noise + nonlinearity bits",
 }
 
 
