@@ -27,6 +27,11 @@ banks), every stage switchable through :class:`~photonic_dfa.architecture.config
 7. digital: ``y = s_W s_x (I_q - ref_j) / (R P eta (T_max - T_min) / 2)``; gated outputs
    (``gate`` False, the ReLU derivative applied at the detector) are zero.
 
+With ``errors.isi`` (and its estimate above the fast-path threshold) steps 4-5 run through
+the symbol-rate model of :mod:`~photonic_dfa.architecture.dynamics` instead of the static
+product: each tile's batch is one symbol sequence in order, so inter-symbol interference
+couples consecutive samples; receiver noise, ADC, reference and gate are unchanged.
+
 Matrices larger than the core are tiled in time: row tiles use other banks' time slots;
 the C column tiles of one output are summed according to ``core.accumulation``:
 

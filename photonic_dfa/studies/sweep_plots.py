@@ -4,9 +4,10 @@
   second swept parameter (the series), every other parameter held at its middle grid value
   (named in the title);
 - ``optimum_<f>_<p>_<q>.png``: one figure ``f`` (``mac_bits``, the MAC effective bits with
-  ISI, when computed) over the ``(p, q)`` plane with each cell's value and, per value of
-  ``q``, the best ``p`` marked (:func:`plot_optimum`): e.g. the loaded Q that balances
-  crosstalk against inter-symbol interference at each symbol rate;
+  ISI, when computed; ``light_bits`` when ``laser_power`` is an axis) over the ``(p, q)``
+  plane with each cell's value and, per value of ``q``, the best ``p`` marked
+  (:func:`plot_optimum`): e.g. the loaded Q that balances crosstalk against inter-symbol
+  interference at each symbol rate;
 - ``heatmap_<p>_<q>.png``: every figure over the ``(p, q)`` plane, the others at their
   middle values; cells without a value (e.g. no symmetric weight range) are hatched grey,
   lettered, and the letters explained under the figure (the reason, shortened from the
@@ -480,7 +481,9 @@ def plot_sweep(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequ
     for i, (x, _) in enumerate(swept):
         for y, _ in swept[i + 1:]:
             paths.append(plot_heatmap(rows, axes, x, y, out / f"heatmap_{x}_{y}.png"))
-            if any(r.get("mac_bits") is not None for r in rows):
-                paths.append(plot_optimum(rows, axes, x, y, "mac_bits",
-                                          out / f"optimum_mac_bits_{x}_{y}.png"))
+            for fig_key, needs in (("mac_bits", None), ("light_bits", "laser_power")):
+                if needs not in (None, x, y) or all(r.get(fig_key) is None for r in rows):
+                    continue
+                paths.append(plot_optimum(rows, axes, x, y, fig_key,
+                                          out / f"optimum_{fig_key}_{x}_{y}.png"))
     return paths
