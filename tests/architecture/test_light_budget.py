@@ -81,3 +81,13 @@ def test_laser_power_has_an_optimum_between_noise_and_nonlinearity() -> None:
     best = int(np.argmax(total))
     assert 0 < best < len(powers) - 1
     assert all(a < b for a, b in zip(noise, noise[1:]))
+
+
+def test_perf_command_prints_the_budget_and_the_isi_estimate(capsys) -> None:  # noqa: ANN001
+    from photonic_dfa.cli import main
+
+    assert main(["perf"]) == 0
+    out = capsys.readouterr().out
+    assert "light budget per channel (laser 1 mW)" in out
+    assert "maximum laser power per channel" in out
+    assert "inter-symbol interference at 10 GBd" in out
