@@ -20,6 +20,7 @@ from photonic_dfa.devices.photodetector import BalancedPhotodetector, Photodetec
 from photonic_dfa.devices.thermal import Heater, ThermalCrosstalk
 
 from .config import ChipConfig
+from .light_budget import link_stages
 
 if TYPE_CHECKING:
     from photonic_dfa.circuits.weight_bank import WeightBank
@@ -126,12 +127,14 @@ def build_bank(cfg: ChipConfig) -> WeightBank:
 
 
 def broadcast_loss(cfg: ChipConfig) -> float:
-    """Power fraction reaching one of M banks: ``(1/M) 10^(-excess log2 M / 10)``."""
-    m = cfg.core.n_outputs
-    stages = math.log2(m) if m > 1 else 0.0
-    return float(10.0 ** (-cfg.core.splitter_excess_loss_db * stages / 10.0)) / m
+    """Power fraction reaching one of M banks: ``(1/M) 10^(-excess log2 M / 10)`` (the
+    split and excess stages of :func:`~.light_budget.link_stages`)."""
+    split, excess = link_stages(cfg)[1:3]
+    return split.transmission * excess.transmission
 
 
 def link_transmission(cfg: ChipConfig) -> float:
-    """Laser-to-bank power fraction excluding the modulator: link loss and broadcast split."""
-    return float(10.0 ** (-cfg.core.link_loss_db / 10.0)) * broadcast_loss(cfg)
+    """Laser-to-bank power fraction excluding the modulator: the product of the light
+    budget's :func:`~.light_budget.link_stages` (coupler and routing, broadcast split and
+    its excess loss); the core scales every line power by it."""
+    return math.prod(s.transmission for s in link_stages(cfg))

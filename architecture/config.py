@@ -9,7 +9,7 @@ Sections (TOML tables): ``core`` (size, symbol rate, signed-input scheme, link b
 pitch and thermal spreading), ``laser`` (WDM comb), ``modulator`` (+ ``modulator.ring`` /
 ``modulator.mzm``), ``dac``, ``detector``, ``tia``, ``adc``, ``bank`` (programming),
 ``errors`` (one switch per error source and the noise seed), ``perf`` (performance-model
-only parameters).
+only parameters), ``light`` (light budget and the rings' optical nonlinearity).
 
 Loading rejects unknown keys with a ``ValueError`` naming the dotted key, and every value
 is range-checked (``ValueError`` naming parameter, value and allowed range).
@@ -35,6 +35,7 @@ __all__ = [
     "ChipConfig", "CoreConfig", "RingConfig", "HeaterConfig", "CrosstalkConfig",
     "LaserConfig", "ModulatorConfig", "RingModulatorConfig", "MZMConfig", "DACConfig",
     "DetectorConfig", "TIAConfig", "ADCConfig", "BankConfig", "ErrorConfig", "PerfConfig",
+    "LightConfig",
 ]
 
 
@@ -140,6 +141,15 @@ class CoreConfig(_Section):
     splitter_excess_loss_db: float = _p(0.2, "excess loss per 1x2 stage of the broadcast "
                                         "tree (log2 M stages), dB",
                                         "typical MMI/Y-branch 0.1-0.3 dB", 0.0, 10.0)
+    samples_per_symbol: int = _p(8, "time steps per symbol of the symbol-rate model "
+                                 "(errors.isi; even: the symbol centre is a step boundary)",
+                                 "each stage passes on its exact mean over a step; 8 keeps "
+                                 "the step error below 1 % of the ISI for T/tau >= 1", 2, 256)
+    isi_tolerance: float = _p(0.1, "the symbol-rate model is skipped (static model) when "
+                              "the estimated rms ISI per unit symbol swing is below this "
+                              "fraction of an ADC LSB (2^-adc.bits of the range)",
+                              "design choice: ISI well under the converter's rounding",
+                              0.0, 1e6)
 
 
 @dataclass(frozen=True)
@@ -255,6 +265,9 @@ class ModulatorConfig(_Section):
                             "rings ~10-50 fF", 0.0, 1e-6)
     ring: RingModulatorConfig = field(default_factory=RingModulatorConfig)
     mzm: MZMConfig = field(default_factory=MZMConfig)
+    bandwidth: float = _p(30e9, "3-dB bandwidth of the modulated optical power (single pole), "
+                          "Hz", "carrier-depletion Si modulators 20-40 GHz (Reed et al., "
+                          "Nat. Photonics 4, 518 (2010))", 1e3, 1e15)
 
 
 @dataclass(frozen=True)
@@ -284,6 +297,10 @@ class DetectorConfig(_Section):
     temperature: float = _p(300.0, "noise temperature, K", "room temperature", 1.0, 1000.0)
     responsivity_mismatch: float = _p(0.01, "relative responsivity mismatch of the pair",
                                       "~1 % matched Ge diodes", -0.5, 0.5)
+    response_bandwidth: float = _p(40e9, "3-dB bandwidth of the photodiodes' response "
+                                   "(single pole; the symbol-rate model), Hz",
+                                   "Ge-on-Si waveguide p-i-n 40 GHz (Vivien et al., Opt. "
+                                   "Express 17, 6252 (2009))", 1e3, 1e15)
 
 
 @dataclass(frozen=True)
@@ -295,6 +312,11 @@ class TIAConfig(_Section):
                                "typical 1-10 kohm", 1e-3, 1e9)
     power: float = _p(2e-3, "static power per TIA, W",
                       "low-power CMOS TIAs ~0.1-0.5 pJ/bit at 10 Gb/s", 0.0, 10.0)
+    bandwidth: float = _p(7e9, "3-dB bandwidth of the receiver after the photodiodes "
+                          "(single pole; the symbol-rate model), Hz",
+                          "0.7 x the symbol rate, the NRZ receiver rule (Razavi, Design of "
+                          "Integrated Circuits for Optical Communications, 2nd ed., 2012)",
+                          1e3, 1e15)
 
 
 @dataclass(frozen=True)
@@ -343,6 +365,9 @@ class ErrorConfig(_Section):
     heater_quantization: bool = _p(True, "heater DAC rounding (needs weight_bank)")
     seed: int = _p(0, "default seed of the noise generator and of fixed patterns",
                    "", 0, 2**63 - 1)
+    isi: bool = _p(False, "inter-symbol interference: the symbol-rate model of rings, "
+                   "modulator, photodiodes and receiver (architecture.dynamics); off by "
+                   "default, the static model of earlier releases")
 
 
 @dataclass(frozen=True)
@@ -362,11 +387,46 @@ class PerfConfig(_Section):
                             1_000_000)
 
 
+@dataclass(frozen=True)
+class LightConfig(_Section):
+    """Light budget and optical nonlinearity of the rings (architecture.light_budget)."""
+
+    _name: ClassVar[str] = "light"
+    coupler_loss_db: float = _p(1.5, "fibre-to-chip coupler loss ahead of the modulators, dB "
+                                "(the part of core.link_loss_db before them)",
+                                "edge/grating couplers 1-3 dB (Marchetti et al., Photonics "
+                                "Res. 7, 201 (2019))", 0.0, 60.0)
+    absorbed_fraction: float = _p(0.3, "fraction of a ring's linear round-trip loss that is "
+                                  "absorbed (heats the ring) rather than scattered",
+                                  "surface-state absorption in Si wires and microdisks "
+                                  "(Borselli et al., Opt. Express 13, 1515 (2005))", 0.0, 1.0)
+    tpa_coefficient: float = _p(8e-12, "two-photon absorption coefficient of silicon, m/W "
+                                "(0.8 cm/GW)", "Bristow et al., Appl. Phys. Lett. 90, 191104 "
+                                "(2007)", 0.0, 1e-6)
+    effective_area: float = _p(1e-13, "effective mode area of the ring waveguide, m^2",
+                               "220 x 500 nm Si wire, ~0.1 um^2", 1e-16, 1e-6)
+    carrier_lifetime: float = _p(1e-9, "free-carrier lifetime in the ring waveguide, s",
+                                 "~0.5-1 ns in SOI rings (Barclay et al., Opt. Express 13, 801 "
+                                 "(2005))", 0.0, 1e-3)
+    fca_cross_section: float = _p(1.45e-21, "free-carrier absorption cross-section "
+                                  "(electrons + holes), m^2", "Soref & Bennett, IEEE JQE 23, "
+                                  "123 (1987)", 0.0, 1e-18)
+    thermal_time_constant: float = _p(1e-6, "thermal response time of a ring, s: the "
+                                      "self-heating follows the optical power averaged over "
+                                      "it", "Si microring thermal response ~1-10 us (Harris et "
+                                      "al., Opt. Express 22, 10487 (2014))", 1e-12, 1.0)
+    max_shift_fraction: float = _p(0.1, "largest self-heating resonance shift, as a fraction "
+                                   "of the ring's FWHM, that sets the maximum laser power per "
+                                   "channel", "thermal bistability sets in as the shift nears "
+                                   "the linewidth (Almeida & Lipson, Opt. Lett. 29, 2387 "
+                                   "(2004))", 0.0, 10.0, low_inclusive=False)
+
+
 _SECTIONS: dict[str, type[_Section]] = {
     "core": CoreConfig, "ring": RingConfig, "heater": HeaterConfig,
     "crosstalk": CrosstalkConfig, "laser": LaserConfig, "modulator": ModulatorConfig,
     "dac": DACConfig, "detector": DetectorConfig, "tia": TIAConfig, "adc": ADCConfig,
-    "bank": BankConfig, "errors": ErrorConfig, "perf": PerfConfig,
+    "bank": BankConfig, "errors": ErrorConfig, "perf": PerfConfig, "light": LightConfig,
 }
 
 
@@ -386,6 +446,7 @@ class Sections(TypedDict, total=False):
     bank: BankConfig
     errors: ErrorConfig
     perf: PerfConfig
+    light: LightConfig
 
 
 @dataclass(frozen=True)
@@ -407,6 +468,7 @@ class ChipConfig(_Section):
     bank: BankConfig = field(default_factory=BankConfig)
     errors: ErrorConfig = field(default_factory=ErrorConfig)
     perf: PerfConfig = field(default_factory=PerfConfig)
+    light: LightConfig = field(default_factory=LightConfig)
 
     def __post_init__(self) -> None:
         super().__post_init__()

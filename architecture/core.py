@@ -27,6 +27,11 @@ banks), every stage switchable through :class:`~photonic_dfa.architecture.config
 7. digital: ``y = s_W s_x (I_q - ref_j) / (R P eta (T_max - T_min) / 2)``; gated outputs
    (``gate`` False, the ReLU derivative applied at the detector) are zero.
 
+With ``errors.isi`` (and its estimate above the fast-path threshold) steps 4-5 run through
+the symbol-rate model of :mod:`~photonic_dfa.architecture.dynamics` instead of the static
+product: each tile's batch is one symbol sequence in order, so inter-symbol interference
+couples consecutive samples; receiver noise, ADC, reference and gate are unchanged.
+
 Matrices larger than the core are tiled in time: row tiles use other banks' time slots;
 the C column tiles of one output are summed according to ``core.accumulation``:
 
@@ -83,6 +88,7 @@ from ._detect import SMALL_PRODUCT, detect
 from ._encode import encode_rows
 from .chip import build_bank, build_detector, build_modulator, channel_powers, link_transmission
 from .config import ChipConfig
+from .dynamics import DynamicOperands, symbol_timing
 
 if TYPE_CHECKING:
     from photonic_dfa.circuits.weight_bank import WeightBank
@@ -264,6 +270,10 @@ class PhotonicMVM:
                  or (e.adc_quantization and cfg.adc.bits <= 16))
         self._dtype = np.float32 if lossy else np.float64
         self._groups: list[_Tile] = []
+        # symbol-rate model (errors.isi, unless its ISI is negligible): replaces the static
+        # product of the powers with the bank at the optics/detection step
+        self.timing = symbol_timing(cfg)
+        self._dyn: list[DynamicOperands] = []
         self._rng = np.random.default_rng(e.seed)
         self._tiles: list[_Tile] = []
         self._shape: tuple[int, int] | None = None
@@ -445,6 +455,10 @@ class PhotonicMVM:
         if self._dtype != np.float64:
             self._groups = [replace(t, ws=np.ascontiguousarray(t.ws.T, dtype=self._dtype).T,
                                     ws_c=t.ws_c.astype(self._dtype)) for t in self._groups]
+        if self.timing is not None:
+            self._dyn = [self.timing.operands(full_w[:, t.c0:t.c0 + t.nc],
+                                              full_s[:, t.c0:t.c0 + t.nc])
+                         for t in self._groups]
         swing = enc.t_max - enc.t_min
         self._kout_base = 1.0 / (resp * self._p_nominal * swing
                                  * (1.0 if self._differential else 0.5))
@@ -554,7 +568,8 @@ class PhotonicMVM:
             if pv is None:
                 pv = bufs[tile.nc] = np.empty((self._passes * nb, tile.nc), dtype=self._dtype)
             k64, k32, sc = self._packs[i]
-            fused = pv.shape[0] * tile.nc * tile.ws.shape[1] < SMALL_PRODUCT
+            fused = (pv.shape[0] * tile.nc * tile.ws.shape[1] < SMALL_PRODUCT
+                     and self.timing is None)
             if fused:  # the kernel encodes each thread's samples itself
                 gmat = pv
             else:
@@ -562,8 +577,12 @@ class PhotonicMVM:
                             enc.t_min, enc.t_max - enc.t_min, enc.bounds, enc.levels,
                             enc.start, tile.pline, self._rin_sigma, keys[2 * i], s_x, inv_s,
                             pv)
-                # contiguous operand: a strided view would send matmul off its BLAS path
-                gmat = pv @ tile.ws
+                if self.timing is not None:  # each tile's batch is one symbol sequence
+                    gmat = self._dyn[i].products(pv, nb, self._passes, self.n_inputs,
+                                                 self._dtype)
+                else:
+                    # contiguous operand: a strided view would send matmul off its BLAS path
+                    gmat = pv @ tile.ws
             clipped += detect(pv, tile.ws_c, gmat, k64, k32, sc, nb, n_out, self._passes,
                               fused, self._need_s, noisy, adc_on, self._fast32,
                               keys[2 * i + 1], s_x, g, use_gate, out, i == 0,

@@ -24,6 +24,11 @@ inverse before the fused kernel; once for the large shape, it takes ~25 s; skip 
 of programming (the now faster bank kernels), so the ratio understates the change.
 Before the change (commit ce73b5e) this script's single timing gave 25 s (4096 x 256) and
 1.15 s (800 x 10).
+Time-domain path: the same matvec with the symbol-rate model on (``errors.isi``; the
+default chip's ISI is far above the fast-path threshold, so every product goes through
+:mod:`photonic_dfa.architecture.dynamics`), one thread, best of a few
+(``isi_core_s``, and ``isi_over_static`` its ratio to the static core on one thread);
+``--no-isi`` skips it.
 ``--calibrated`` also times programming a calibrated fabricated chip (seed 0) through its
 lookup hook.
 """
@@ -141,6 +146,15 @@ def main() -> None:
         core.threads = cores
         t_core = best(lambda c=core, a=x: c.matvec(a), repeats, number)
         t_gemm = best(lambda a=x, b=w: a @ b.T, repeats, number)
+        isi: dict = {}
+        if "--no-isi" not in sys.argv[1:]:
+            icore = PhotonicMVM(cfg.updated(**{"errors.isi": True}))
+            icore.program(w)
+            reps = 5 if n_in < 100 else 1
+            t_isi = best(lambda c=icore, a=x: c.matvec(a), reps, 1)
+            isi = {"isi_core_s": t_isi, "isi_over_static": t_isi / t_one}
+            print(f"{n_out}x{n_in}_b{batch}: symbol-rate (ISI) model {t_isi * 1e3:.1f} ms per "
+                  f"matvec, {t_isi / t_one:.0f}x the static core on 1 thread")
         tracemalloc.start()
         tracemalloc.reset_peak()
         core.matvec(x)
@@ -157,7 +171,7 @@ def main() -> None:
             "throughput_ratio": t_gemm / t_core, "time_ratio": t_core / t_gemm,
             "time_ratio_one_thread": t_one / t_gemm,
             "peak_bytes": peak, "peak_over_batch_io": peak / linear,
-            "peak_over_batch_in_out": peak / cubic,
+            "peak_over_batch_in_out": peak / cubic, **isi,
         }
         print(f"{key}: tiles {info.tiles}; core on {cores} threads "
               f"{t_core * 1e6:.1f} us ({macs / t_core:.3g} MAC/s), on 1 thread "

@@ -14,6 +14,15 @@ Add-drop (``r1`` input side, ``r2`` drop side):
 ``d = -k1 k2 sqrt(a) e^{i phi/2} / (1 - r1 r2 a e^{i phi})`` with ``k = sqrt(1 - r^2)``.
 Their squared magnitudes are the power formulas of ``docs/physics.md``.
 
+Time response (coupled-mode theory, H. A. Haus, *Waves and Fields in Optoelectronics*,
+Prentice-Hall 1984, ch. 7): the ring's mode amplitude ``A`` obeys
+``dA/dt = (j omega0 - 1/tau) A - j mu1 s_in``, drop ``s_d = -j mu2 A``, through
+``s_t = s_in - j mu1 A``, with the amplitude decay time ``tau = 2 Q_L / omega0`` (energy
+lifetime ``Q_L / omega0``). In the frame of a carrier detuned by ``delta`` from the
+resonance the envelope is a single complex pole ``p = (1 - j delta tau) / tau``: on resonance
+a real low-pass whose 3-dB bandwidth is half the ring's FWHM in frequency. Its static
+limits are the Lorentzian high-finesse forms of the field responses above.
+
 Every response broadcasts over ``wavelength``, ``delta_t`` (temperature offset, K) and
 ``phase`` (extra round-trip phase, rad) with numpy rules. The power responses run in a fused
 numba kernel (:mod:`._ring_kernels`); with scalar ``delta_t`` and ``phase`` the wavelengths are
@@ -40,6 +49,8 @@ from ._checks import scalar as _scalar
 
 __all__ = [
     "AllPassRing",
+    "symbol_response",
+    "power_enhancement",
     "AddDropRing",
     "db_per_cm_to_alpha",
     "alpha_to_db_per_cm",
@@ -49,6 +60,9 @@ __all__ = [
 #: Thermo-optic coefficient of crystalline silicon near 1550 nm and 300 K (1/K);
 #: Komma et al., Appl. Phys. Lett. 101, 041905 (2012): 1.86e-4 /K.
 SILICON_DN_DT = 1.86e-4
+
+#: Speed of light in vacuum (m/s), exact (SI 2019).
+SPEED_OF_LIGHT = 299_792_458.0
 
 #: Wavelengths accepted anywhere (m): 100 nm to 100 um.
 _WL_RANGE = (1e-7, 1e-4)
@@ -302,6 +316,17 @@ class _RingBase:
         """``FSR / FWHM = pi sqrt(x) / (1 - x)`` (wavelength independent)."""
         return math.pi * self._sqrt_loop_gain() / (1.0 - self._loop_gain())
 
+    def photon_lifetime(self, wavelength: ArrayLike | None = None) -> FloatArray | float:
+        """Amplitude decay time ``tau = 2 Q_L / omega0`` (s), ``omega0 = 2 pi c / lambda``.
+
+        The stored energy decays as ``exp(-2 t / tau)`` (lifetime ``Q_L / omega0``; Haus
+        1984, ch. 7); the drop response to a symbol envelope on resonance is the single pole
+        ``1 / (1 + s tau)``, 3-dB bandwidth ``1 / (2 pi tau)`` = half the FWHM in frequency.
+        """
+        wl = _optional_wavelength(self, wavelength)
+        omega0 = 2.0 * math.pi * SPEED_OF_LIGHT / np.asarray(wl, dtype=float)
+        return _out(2.0 * np.asarray(self.q_loaded(wl)) / omega0)
+
     def _mode_constants(self, delta_t: float) -> tuple[float, float]:
         """``(num, off)`` with resonance ``lambda_m = num / (m + off)``."""
         num = (self.n_g + self.dn_dT * delta_t) * self.length
@@ -408,6 +433,11 @@ class AllPassRing(_RingBase):
     def coupling_regime(self) -> Literal["under", "critical", "over"]:
         """Under-coupled when coupling loss < round-trip loss (``r > a``); critical at ``r = a``."""
         return _regime(self.r, self.round_trip_amplitude)
+
+    def power_enhancement(self) -> float:
+        """Circulating over bus power on resonance, ``(1 - r^2) / (1 - r a)^2``
+        (:func:`power_enhancement`)."""
+        return power_enhancement(self.r, self._loop_gain())
 
     def extinction_ratio(self) -> float:
         """Through-port max/min power ratio (linear) ``T(pi) / T(0)``; inf at critical coupling."""
@@ -516,6 +546,39 @@ class AddDropRing(_RingBase):
         tmin = (r2 * a - r1) ** 2 / (1.0 - x) ** 2
         return math.inf if tmin == 0.0 else tmax / tmin
 
+    def power_enhancement(self) -> float:
+        """Circulating over input-bus power on resonance, ``(1 - r1^2) / (1 - r1 r2 a)^2``
+        (:func:`power_enhancement`)."""
+        return power_enhancement(self.r1, self._loop_gain())
+
+    def through_resonance_field(self) -> float:
+        """Through field on resonance ``t0 = (r1 - r2 a) / (1 - r1 r2 a)`` (real; negative
+        when over-coupled). The coupled-mode through response is ``1 - (1 - t0) / (1 + s tau
+        - j delta tau)`` in this normalisation."""
+        a, r1, r2 = self.round_trip_amplitude, self.r1, self.r2
+        return (r1 - r2 * a) / (1.0 - r1 * r2 * a)
+
+    def symbol_response(self, symbols: ArrayLike, symbol_period: float,
+                        detuning: float = 0.0) -> tuple[ComplexArray, ComplexArray]:
+        """Drop and through fields at the symbol centres for an NRZ field envelope.
+
+        ``symbols``: the input field envelope, held constant over each symbol of duration
+        ``symbol_period``; ``detuning``: carrier minus resonance angular frequency (rad/s;
+        its sign only conjugates the fields). Exact for piecewise-constant input
+        (:func:`symbol_response`); the ring starts in the steady state of the first symbol.
+        Returned fields are relative to the input field's unit: their static limits are
+        ``d0 / (1 - j delta tau)`` and ``1 - (1 - t0) / (1 - j delta tau)`` with
+        ``|d0|^2 = drop_peak``, ``t0`` :meth:`through_resonance_field`.
+        """
+        tau = float(self.photon_lifetime())
+        x = _scalar("detuning", detuning, -1e16, 1e16) * tau
+        period = _scalar("symbol_period", symbol_period, 0.0, 1.0, low_inclusive=False)
+        env = symbol_response(np.asarray(symbols, dtype=complex), period / tau, x)
+        d0 = math.sqrt(self.drop_peak())
+        c = (1.0 - self.through_resonance_field()) / (1.0 - 1j * x)
+        sym = np.asarray(symbols, dtype=complex)
+        return d0 / (1.0 - 1j * x) * env, sym - c * env
+
     def drop_peak(self) -> float:
         """Drop-port power on resonance ``(1 - r1^2)(1 - r2^2) a / (1 - r1 r2 a)^2``."""
         a, r1, r2 = self.round_trip_amplitude, self.r1, self.r2
@@ -566,3 +629,32 @@ def _loop_gain_for_q(ring: _RingBase, wavelength: float, q_loaded: float) -> flo
             "(loop gain rounds to 1); lower q_loaded"
         )
     return x
+
+
+def symbol_response(symbols: ComplexArray, period_over_tau: float,
+                    detuning_tau: float) -> ComplexArray:
+    """Normalised mode envelope ``a`` at the symbol centres, ``tau da/dt = -(1 - j x)(a - u)``.
+
+    ``x = delta tau``; the input ``u`` is held over each symbol (NRZ), so the update over
+    half a symbol is exact: ``a(t + T/2) = u + (a(t) - u) exp(-(1 - j x) T / (2 tau))``.
+    The static limit is ``a = u``; ``a`` starts in the first symbol's steady state and is
+    sampled at each symbol's centre.
+    """
+    u = np.asarray(symbols, dtype=complex).ravel()
+    out = np.empty(u.size, dtype=complex)
+    half = complex(np.exp(-(1.0 - 1j * detuning_tau) * 0.5 * period_over_tau))
+    a = complex(u[0]) if u.size else 0j
+    for n in range(u.size):
+        un = complex(u[n])
+        a = un + (a - un) * half
+        out[n] = a
+        a = un + (a - un) * half
+    return out
+
+
+def power_enhancement(r_in: float, loop_gain: float) -> float:
+    """Power circulating in a ring over the power on its input bus, on resonance:
+    ``|i k / (1 - x)|^2 = (1 - r_in^2) / (1 - x)^2`` with ``x`` the loop gain (``r a``
+    all-pass, ``r1 r2 a`` add-drop; Bogaerts et al. 2012). At critical coupling it is
+    ``1 / (1 - r^2)``, about ``finesse / pi``."""
+    return (1.0 - r_in * r_in) / (1.0 - loop_gain) ** 2

@@ -98,5 +98,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name:<20}{a:>16}{b:>16}")
     print(f"weight rms error {res.weight_rms_error:.2e} (normalised), ADC clipped "
           f"{res.adc_clipped}")
+    from .perf import optics_summary
+
+    print(optics_summary(cfg))
     print(f"wrote {png} and {out / 'mac_error.json'}")
     return 0

@@ -43,6 +43,21 @@ Per point (:func:`evaluate_point`; definitions also in :data:`FIGURES`):
   one channel spacing, and the mean hold power of the performance model;
 - throughput ``mac_per_s`` and ``energy_per_mac`` (:mod:`~photonic_dfa.architecture.performance`,
   ``core.n_outputs`` banks), the detector-limited ``analog_bits``;
+- ``isi_rms``: the estimated inter-symbol interference per unit symbol rms of the
+  real-pole cascade modulator, ring (``tau = 2 Q_L / omega0``), photodiode and receiver,
+  sampled at symbol centres (:mod:`~photonic_dfa.architecture.dynamics`), and
+  ``isi_bits = log2(1 / isi_rms)``. The ``symbol_rate`` parameter designs the receiver for
+  the rate (noise bandwidth ``R/2``, 3-dB bandwidth ``0.7 R``);
+- ``mac_bits`` (``mac_samples > 0``): effective bits of simulated DFA products ``B e``
+  (``B`` 800 x 10) on the design chip with every error on, including ISI (the
+  symbol-rate model, ``errors.isi``), and ``mac_bits_static`` without ISI
+  (:func:`~photonic_dfa.architecture.mac_error.measure_mac_error`);
+- light budget (:mod:`~photonic_dfa.architecture.light_budget`): ``received_power`` and
+  ``snr_db`` of one channel's drop at full input, ``max_laser_power`` (the worst ring's
+  self-heating reaches ``light.max_shift_fraction`` of its FWHM), ``self_heating_shift``
+  at the configured power, ``nonlinear_bits`` (self-heating, TPA and free carriers) and
+  ``light_bits``, detector noise and nonlinearity combined: over ``laser_power`` it has an
+  optimum;
 - optionally (``mnist_epochs > 0``) the MNIST test accuracy after a short photonic-DFA
   training (784-h-h-10 on ``mnist_subset`` images) with the feedback computed by that
   calibrated fabricated chip (the design chip when calibration is skipped).
@@ -117,7 +132,10 @@ def _run_sweep(grid: SweepGrid, out: Path, problems: list[str | None], scheduler
     results = run_tasks(evaluate_point, tasks, cache, executor=executor, scheduler=scheduler,
                         max_workers=workers, progress=progress, desc="sweep",
                         check_result=check_point_result)
-    rows = [{**t["point"], **r} for t, r in zip(tasks, results)]
+    # the point's coordinates win over a figure of the same name (q_loaded is both; the
+    # figure is the same value to rounding, which would break the grid lookup of the plots)
+    rows = [{**t["point"], **{k: v for k, v in r.items() if k not in t["point"]}}
+            for t, r in zip(tasks, results)]
     csv_path = write_csv(out / "sweep.csv", rows, grid.names)
     write_json(out / "sweep.json", {
         "grid": grid.to_dict(), "points": len(rows),

@@ -1,5 +1,5 @@
 """The chip configuration of one sweep point: base chip plus the point's parameters, derived
-ones (``r``, ``gap``, ``tuning_efficiency``) converted to config keys."""
+ones (``r``, ``gap``, ``tuning_efficiency``, ``symbol_rate``) converted to config keys."""
 
 from __future__ import annotations
 
@@ -82,6 +82,11 @@ def point_config(point: Mapping[str, Any], base: Any = None) -> Any:
             raise ValueError(f"tuning_efficiency={eff!r} m/W needs thermal resistance "
                              f"{r_th:.4g} K/W, outside [1, 1e7]")
         derived["heater.thermal_resistance"] = r_th
+    if "symbol_rate" in point:
+        # a receiver designed for the rate: Nyquist noise bandwidth, 0.7 R 3-dB bandwidth
+        rate = PARAMETERS["symbol_rate"].check(point["symbol_rate"])
+        derived.update({"core.symbol_rate": rate, "detector.bandwidth": rate / 2.0,
+                        "tia.bandwidth": 0.7 * rate})
     if derived:
         cfg = cfg.updated(**derived)
     # the ring must be realisable at this Q and loss

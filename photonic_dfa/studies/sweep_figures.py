@@ -74,6 +74,24 @@ def _ring_figures(cfg: Any) -> dict[str, Any]:
     return out
 
 
+def _light_figures(cfg: Any) -> dict[str, Any]:
+    from photonic_dfa.architecture.light_budget import light_budget
+
+    b = light_budget(cfg)
+    heats = [h for h in (b.modulator_heating, b.bank_heating) if h is not None]
+    return {"received_power": b.received_power, "snr_db": 10.0 * math.log10(b.snr),
+            "max_laser_power": b.max_laser_power,
+            "self_heating_shift": max(h.shift_fraction for h in heats),
+            "nonlinear_bits": b.nonlinear_bits, "light_bits": b.total_bits}
+
+
+def _isi_figures(cfg: Any) -> dict[str, Any]:
+    from photonic_dfa.architecture.dynamics import isi_estimate
+
+    isi = float(isi_estimate(cfg)["isi_rms"])
+    return {"isi_rms": isi, "isi_bits": math.log2(1.0 / isi) if isi > 0 else math.inf}
+
+
 def _design_weight_figures(cfg: Any, bank: Any, samples: int, seed: int) -> dict[str, Any]:
     """Design chip: random weights over the programmable range, the config solver's inverse,
     heater-DAC rounding; the realised weights against the targets, and exact vs fast."""
@@ -205,25 +223,52 @@ def evaluate_point(params: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _finite(v) for k, v in out.items()}
 
 
+def _mac_figures(cfg: Any, options: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
+    """Effective bits of simulated DFA products on the design chip, with the symbol-rate
+    model (ISI) and without (:func:`~photonic_dfa.architecture.mac_error.measure_mac_error`;
+    the ISI-on core keeps the static model where ISI is negligible)."""
+    from photonic_dfa.architecture.mac_error import measure_mac_error
+
+    out: dict[str, Any] = {}
+    for key, isi in (("mac_bits", True), ("mac_bits_static", False)):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = measure_mac_error(cfg.updated(**{"errors.isi": isi}),
+                                        samples=options["mac_samples"], width=800,
+                                        seed=options["seed"], batch=256)
+            out[key] = res.enob
+        except ValueError as exc:
+            notes.append(f"no MAC error ({exc})")
+            out[key] = None
+    return out
+
+
 def _evaluate(params: Mapping[str, Any], options: Mapping[str, Any], notes: list[str]
               ) -> dict[str, Any]:
     from photonic_dfa.architecture.chip import build_bank
 
     cfg = point_config(params["point"], params.get("base", {}))
     out = _ring_figures(cfg)
+    out.update(_isi_figures(cfg))
     try:
         bank = build_bank(cfg)
     except ValueError as exc:
         notes.append(f"no design weight bank ({exc})")
-        for key in ("weight_range", "weight_bits_design", "solver_weight_error",
+        for key in ("received_power", "snr_db", "max_laser_power", "self_heating_shift",
+                    "nonlinear_bits", "light_bits",
+                    "weight_range", "weight_bits_design", "solver_weight_error",
                     "weight_bits", "weight_bits_source", "weight_range_calibrated",
                     "rings_working", "cal_measurements", "heater_power_hold", "mac_per_s",
                     "energy_per_mac", "power_total", "analog_bits"):
             out[key] = None
         if options["mnist_epochs"]:
             out["mnist_test_acc"] = out["mnist_chip"] = None
+        if options["mac_samples"]:
+            out["mac_bits"] = out["mac_bits_static"] = None
         return out
     out.update(_design_weight_figures(cfg, bank, options["weight_samples"], options["seed"]))
+    out.update(_light_figures(cfg))
     cal = (_calibrated_figures(cfg, options) if options["calibrate"]
            else {"source": "design (calibration skipped)"})
     out["weight_bits"] = cal.get("bits", out["weight_bits_design"])
@@ -232,6 +277,8 @@ def _evaluate(params: Mapping[str, Any], options: Mapping[str, Any], notes: list
         out[key] = cal.get(key)
     if options["performance"]:
         out.update(_performance_figures(cfg, out["weight_range"], notes))
+    if options["mac_samples"]:
+        out.update(_mac_figures(cfg, options, notes))
     if options["mnist_epochs"]:
         chip = "calibrated" if "core" in cal else "design"
         usable = cal.get("weight_range_calibrated") if "core" in cal else out["weight_range"]

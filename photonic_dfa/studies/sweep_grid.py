@@ -286,6 +286,7 @@ def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
     out["cal_banks"] = check_int("cal_banks", out["cal_banks"], 1, 64)
     out["weight_samples"] = check_int("weight_samples", out["weight_samples"], 1, 10_000)
     out["mnist_epochs"] = check_int("mnist_epochs", out["mnist_epochs"], 0, 1000)
+    out["mac_samples"] = check_int("mac_samples", out["mac_samples"], 0, 1_000_000)
     out["mnist_subset"] = check_int("mnist_subset", out["mnist_subset"], 10, 60_000)
     out["mnist_hidden"] = check_int("mnist_hidden", out["mnist_hidden"], 1, 10_000)
     if out["mnist_data"] not in ("mnist", "synthetic"):

@@ -12,7 +12,7 @@ from photonic_dfa.base.validation import check_int, check_scalar
 _C = 299_792_458.0
 #: Part of every task's cache key: bump it when a figure's definition or model changes, so a
 #: cached sweep is recomputed rather than mixed with the new definitions.
-FIGURES_VERSION = 1
+FIGURES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,13 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
               display_unit="ohm", log=True, key="heater.resistance"),
     Parameter("heater_max_power", "largest heater power (driver limit)", "W", 1e-6, 10.0,
               display_unit="mW", display_scale=1e3, key="heater.max_power"),
+    Parameter("symbol_rate", "input symbol rate; the receiver is designed for it: noise "
+              "bandwidth R/2 (detector.bandwidth) and 3-dB bandwidth 0.7 R (tia.bandwidth)",
+              "Bd", 1.0, 1e12, display_unit="GBd", display_scale=1e-9, log=True,
+              key="core.symbol_rate"),
+    Parameter("laser_power", "optical power per comb line at the laser", "W", 1e-12, 10.0,
+              display_unit="mW", display_scale=1e3, log=True,
+              key="laser.power_per_channel"),
 )}
 
 _EXCLUSIVE = (("r", "gap", "q_loaded"), ("thermal_resistance", "tuning_efficiency"))
@@ -82,6 +89,8 @@ OPTIONS: dict[str, tuple[Any, str]] = {
     "mnist_subset": (5000, "training images of the MNIST run"),
     "mnist_hidden": (256, "width of each of the two hidden layers of the MNIST run"),
     "mnist_data": ("mnist", "'mnist' or 'synthetic' (a small stand-in, for tests)"),
+    "mac_samples": (0, "DFA products B e (B 800x10) measured on the design chip for the "
+                    "MAC effective bits, with and without ISI (0: skip)"),
 }
 
 #: Output figures: name -> (unit, definition, display unit, display scale, log axis).
@@ -129,6 +138,26 @@ FIGURES: dict[str, tuple[str, str, str, float, bool]] = {
     "power_total": ("W", "total chip power (performance model)", "W", 1.0, True),
     "analog_bits": ("bits", "detector-limited resolution (performance model)", "bits", 1.0,
                     False),
+    "isi_rms": ("", "estimated rms inter-symbol interference per unit symbol rms "
+                "(real-pole cascade: modulator, ring, photodiode, receiver; "
+                "architecture.dynamics)", "", 1.0, True),
+    "isi_bits": ("bits", "log2(1 / isi_rms): the ISI of a symbol uniform over its range as "
+                 "effective bits", "bits", 1.0, False),
+    "mac_bits": ("bits", "effective bits of simulated DFA products B e (800x10, design "
+                 "chip, every error on including ISI, errors.isi)", "bits", 1.0, False),
+    "mac_bits_static": ("bits", "the same without ISI (static model)", "bits", 1.0, False),
+    "received_power": ("W", "drop power of one channel at full input and the largest weight "
+                       "(light budget, architecture.light_budget)", "uW", 1e6, True),
+    "snr_db": ("dB", "SNR of that channel's drop current over the receiver noise", "dB", 1.0,
+               False),
+    "max_laser_power": ("W", "largest laser power per channel: a ring's self-heating shift "
+                        "reaches light.max_shift_fraction of its FWHM", "mW", 1e3, True),
+    "self_heating_shift": ("", "worst ring's self-heating resonance shift at the configured "
+                           "laser power, in FWHM", "", 1.0, True),
+    "nonlinear_bits": ("bits", "self-heating, TPA and free-carrier error as effective bits",
+                       "bits", 1.0, False),
+    "light_bits": ("bits", "detector noise and optical nonlinearity combined (light budget): "
+                   "the laser-power optimum", "bits", 1.0, False),
     "mnist_test_acc": ("", "MNIST 10k test accuracy after photonic-DFA training", "%",
                        100.0, False),
     "mnist_chip": ("", "chip that computed the feedback: 'calibrated' (fabricated) or "

@@ -3,6 +3,11 @@
 - ``lines_<p>.png``: every figure against swept parameter ``p``, one line per value of a
   second swept parameter (the series), every other parameter held at its middle grid value
   (named in the title);
+- ``optimum_<f>_<p>_<q>.png``: one figure ``f`` (``mac_bits``, the MAC effective bits with
+  ISI, when computed; ``light_bits`` when ``laser_power`` is an axis) over the ``(p, q)``
+  plane with each cell's value and, per value of ``q``, the best ``p`` marked
+  (:func:`plot_optimum`): e.g. the loaded Q that balances crosstalk against inter-symbol
+  interference at each symbol rate;
 - ``heatmap_<p>_<q>.png``: every figure over the ``(p, q)`` plane, the others at their
   middle values; cells without a value (e.g. no symmetric weight range) are hatched grey,
   lettered, and the letters explained under the figure (the reason, shortened from the
@@ -24,13 +29,16 @@ import numpy as np
 
 from .sweep import FIGURES, PARAMETERS
 
-__all__ = ["PLOTTED", "plot_sweep", "plot_lines", "plot_heatmap", "missing_reason",
+__all__ = ["PLOTTED", "plot_sweep", "plot_lines", "plot_heatmap", "plot_optimum",
+           "missing_reason",
            "explain_missing", "describe_missing"]
 
 #: Figures drawn, in panel order (those absent from every row are left out).
 PLOTTED = ("q_loaded", "fsr", "extinction_ratio_db", "channels_per_fsr", "crosstalk_db",
            "solver_weight_error", "weight_range", "weight_bits", "heater_power_fsr",
-           "mac_per_s", "energy_per_mac", "mnist_test_acc")
+           "mac_per_s", "energy_per_mac", "isi_rms", "analog_bits", "mac_bits",
+           "mac_bits_static", "received_power", "max_laser_power", "nonlinear_bits",
+           "light_bits", "mnist_test_acc")
 
 _SHORT = {
     "q_loaded": "loaded Q", "fsr": "FSR", "extinction_ratio_db": "extinction ratio",
@@ -38,7 +46,12 @@ _SHORT = {
     "solver_weight_error": "exact - fast weight (rms)", "weight_range": "design weight range +-",
     "weight_bits": "weight effective bits", "heater_power_fsr": "heater power per FSR",
     "mac_per_s": "throughput", "energy_per_mac": "energy per MAC",
-    "mnist_test_acc": "MNIST test accuracy",
+    "mnist_test_acc": "MNIST test accuracy", "isi_rms": "ISI (rms, estimate)",
+    "analog_bits": "detector-limited bits", "mac_bits": "MAC effective bits (with ISI)",
+    "mac_bits_static": "MAC effective bits (no ISI)", "received_power": "received power",
+    "max_laser_power": "max laser power per channel",
+    "nonlinear_bits": "optical-nonlinearity bits",
+    "light_bits": "noise + nonlinearity bits",
 }
 
 
@@ -411,6 +424,52 @@ def _series_for(x: str, axes: Sequence[tuple[str, Sequence[Any]]]) -> str | None
     return min(cands)[2] if cands else None
 
 
+def plot_optimum(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequence[Any]]],
+                 x: str, y: str, figure: str, path: str | os.PathLike) -> Path:
+    """One figure over the ``(x, y)`` plane (others at their middle values), values written
+    in the cells, the best ``x`` of each row ``y`` outlined; empty cells hatched."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    names, vals, idx, mid, _ = _frame(rows, axes)
+    xv, yv = vals[x], vals[y]
+    grid = np.array([[_values([rows[idx[tuple(dict(mid, **{x: a, y: b})[n] for n in names)]]],
+                              figure)[0] for a in xv] for b in yv])
+    fig, ax = plt.subplots(figsize=(1.1 * len(xv) + 2.6, 0.62 * len(yv) + 1.8))
+    finite = grid[np.isfinite(grid)]
+    im = ax.imshow(np.ma.masked_invalid(grid), origin="lower", aspect="auto", cmap="viridis",
+                   vmin=finite.min() if finite.size else 0, vmax=finite.max() if finite.size
+                   else 1)
+    for i in range(len(yv)):
+        for j in range(len(xv)):
+            v = grid[i, j]
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8,
+                        color="white" if v < np.nanmean(grid) else "black")
+            else:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                       color="0.6"))
+        row = grid[i]
+        if np.isfinite(row).any():
+            j = int(np.nanargmax(row))
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.2,
+                                   edgecolor="red"))
+    _ticks(ax.set_xticks, ax.set_xticklabels, x, xv)
+    _ticks(ax.set_yticks, ax.set_yticklabels, y, yv)
+    ax.set_xlabel(_param_label(x))
+    ax.set_ylabel(_param_label(y))
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
+    fig.colorbar(im, ax=ax, label=_figure_label(figure))
+    held = _held(axes, (x, y))
+    ax.set_title(f"{_SHORT.get(figure, figure)}; best {x} per {y} outlined"
+                 + (f"\n{held}" if held else ""), fontsize=9)
+    fig.tight_layout()
+    return _save(fig, Path(path))
+
+
 def plot_sweep(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequence[Any]]],
                out_dir: str | os.PathLike) -> list[Path]:
     """All line plots and heatmaps of a sweep (module docstring); returns the PNG paths."""
@@ -422,4 +481,9 @@ def plot_sweep(rows: Sequence[Mapping[str, Any]], axes: Sequence[tuple[str, Sequ
     for i, (x, _) in enumerate(swept):
         for y, _ in swept[i + 1:]:
             paths.append(plot_heatmap(rows, axes, x, y, out / f"heatmap_{x}_{y}.png"))
+            for fig_key, needs in (("mac_bits", None), ("light_bits", "laser_power")):
+                if needs not in (None, x, y) or all(r.get(fig_key) is None for r in rows):
+                    continue
+                paths.append(plot_optimum(rows, axes, x, y, fig_key,
+                                          out / f"optimum_{fig_key}_{x}_{y}.png"))
     return paths

@@ -181,6 +181,26 @@ def test_derived_parameters_reach_the_chip():
     assert point_config({"radius": 20e-6}).crosstalk.ring_pitch > 40e-6
 
 
+def test_symbol_rate_laser_power_and_their_figures():
+    from photonic_dfa.architecture.dynamics import isi_estimate
+    from photonic_dfa.architecture.light_budget import light_budget
+
+    point = {"q_loaded": 3e4, "symbol_rate": 8e9, "laser_power": 2e-3}
+    cfg = point_config(point)
+    assert cfg.core.symbol_rate == 8e9 and cfg.laser.power_per_channel == 2e-3
+    assert cfg.detector.bandwidth == 4e9 and cfg.tia.bandwidth == pytest.approx(5.6e9)
+    fig = evaluate_point({"point": point, "base": {"core.n_inputs": 8},
+                          "options": {**CHEAP, "mac_samples": 16}})
+    cfg = point_config(point, {"core.n_inputs": 8})
+    assert fig["isi_rms"] == pytest.approx(isi_estimate(cfg)["isi_rms"])
+    assert fig["isi_bits"] == pytest.approx(math.log2(1 / fig["isi_rms"]))
+    assert fig["mac_bits"] < fig["mac_bits_static"]  # ISI at Q 3e4 x 8 GBd costs bits
+    b = light_budget(cfg)
+    assert fig["received_power"] == pytest.approx(b.received_power)
+    assert fig["max_laser_power"] == pytest.approx(b.max_laser_power)
+    assert fig["light_bits"] == pytest.approx(b.total_bits)
+
+
 def test_point_figures_are_consistent():
     base = {"core.n_inputs": 4, "core.n_outputs": 4}
     opts = {"calibrate": False, "weight_samples": 8}

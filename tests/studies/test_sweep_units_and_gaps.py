@@ -138,3 +138,15 @@ def test_command_prints_why_points_have_no_figures(tmp_path, capsys):
     assert "radius=7um, heater_max_power=0.2mW" in err or \
         "heater_max_power=0.2mW, radius=7um" in err
     assert len(read_csv(out / "sweep.csv")) == 4
+
+
+def test_optimum_heatmap_outlines_the_best_of_each_row(tmp_path):
+    from photonic_dfa.studies.sweep_plots import plot_optimum
+
+    qs, rates = (1e4, 2e4, 4e4), (1e9, 1e10)
+    rows = [{"q_loaded": q, "symbol_rate": r, "mac_bits": 5.0 - abs(q / 2e4 - r / 1e9 / 5),
+             "notes": ""} for q in qs for r in rates]
+    rows[0]["mac_bits"] = None  # a cell without a value is hatched, not an error
+    path = plot_optimum(rows, (("q_loaded", qs), ("symbol_rate", rates)), "q_loaded",
+                        "symbol_rate", "mac_bits", tmp_path / "opt.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
