@@ -82,8 +82,9 @@ def test_add_drop_is_passive(ring, dt, extra):
     assert np.all((t >= 0) & (t <= 1 + 1e-12))
     assert np.all((d >= 0) & (d <= 1 + 1e-12))
     assert np.all(t + d <= 1 + 1e-12)
-    if ring.round_trip_amplitude < 1:
-        # loss removes power on resonance: the sum must dip below one there
+    if ring.round_trip_amplitude < 1 - 1e-9:
+        # loss removes power on resonance: the sum must dip below one there (a loss
+        # below 1e-9 per round trip is lost in float rounding of the sum)
         res = ring.resonance_near(ring.wavelength0)
         assert float(ring.through(res) + ring.drop(res)) < 1
 
