@@ -136,6 +136,15 @@ class CoreConfig(_Section):
                            "receivers); charge-integrating photonic MACs, e.g. Hamerly et "
                            "al., Phys. Rev. X 9, 021032 (2019)",
                            choices=("integrate", "digitize"))
+    input_scaling: str = _p("batch",
+                            "digital scale that maps inputs onto the modulators' full range "
+                            "before the DACs (undone after the ADC): 'batch' (one max|x| per "
+                            "batch, set once as the DAC reference) or 'sample' (each sample's "
+                            "own max|x|: a digital max and a gain stage per symbol, charged "
+                            "by the performance model)",
+                            "Filipovich et al., Optica 9, 1323 (2022) and their code scale "
+                            "the DFA error by the batch's max|e|",
+                            choices=("batch", "sample"))
     link_loss_db: float = _p(3.0, "laser-to-bank fixed loss (coupler, mux, waveguides), dB",
                              "edge coupler ~1.5 dB + routing ~1.5 dB, typical SOI", 0.0, 60.0)
     splitter_excess_loss_db: float = _p(0.2, "excess loss per 1x2 stage of the broadcast "
@@ -322,6 +331,11 @@ class BankConfig(_Section):
     weight_margin: float = _p(0.98, "fraction of the symmetric reachable weight range used "
                               "by the largest |target|", "headroom for the inverse",
                               0.0, 1.0, low_inclusive=False)
+    measure_readings: int = _p(256, "symbols averaged per programming-time reading of the "
+                               "offset reference and the auto-range (each input pattern is "
+                               "read this many times through the noisy detectors and the ADC)",
+                               "design choice: the reference error falls as "
+                               "1/sqrt(readings)", 1, 10**7)
 
 
 @dataclass(frozen=True)
