@@ -345,8 +345,9 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, k64: np.ndarray,
     ``2 q B R``, base variance, lowest and highest ADC code, output scale.
 
     ``fused``: each thread first encodes its samples into ``p`` (and their scales
-    ``s_x``, ``inv_s``; ``batch_scale`` > 0: that one scale for every sample) with :func:`~._encode.encode_rows` from ``x`` and the encoding
-    arguments that follow ``threads``; otherwise ``p``, ``s_x`` are the caller's.
+    ``s_x``, ``inv_s``; ``batch_scale`` > 0: that one scale for every sample) with
+    :func:`~._encode.encode_rows` from ``x`` and the encoding arguments that follow
+    ``threads``; otherwise ``p``, ``s_x`` are the caller's.
 
     Samples are split into contiguous blocks over up to ``threads`` threads (the caller's
     ``numba.get_num_threads()``) once each gets :data:`PARALLEL_WORK` outputs: the noise

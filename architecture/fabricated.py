@@ -74,6 +74,7 @@ __all__ = [
     "FabricatedChip",
     "ChipTruth",
     "evaluation_truth",
+    "fabrication_design",
     "load_chip_toml",
 ]
 
@@ -270,34 +271,14 @@ class FabricatedChip:
                              "(errors.weight_bank = true)")
         rng = np.random.default_rng([seed, 0xFAB])
         n, m = cfg.core.n_inputs, cfg.core.n_outputs
-        lam = build_laser(cfg).wavelengths
-        spacing = float(np.mean(np.diff(lam))) if n > 1 else float(build_ring(cfg).fsr()) / 4
-        local = 0.5 * spacing if spec.resonance_spread is None else spec.resonance_spread
-        common = 0.5 * spacing if spec.common_offset_spread is None else \
-            spec.common_offset_spread
+        design, local, common = fabrication_design(cfg, spec)
+        lam = design.channel_wavelengths
+        bias = design.tuning_bias
         xt = build_crosstalk(cfg)
         heater = build_heater(cfg)
         ring = build_ring(cfg)
-        auto = WeightBank.design(tuple(lam), ring=ring, heater=heater,
-                                 ring_pitch=cfg.crosstalk.ring_pitch,
-                                 crosstalk=xt if xt is not None else False)
-        auto_bias = max(0.0, float(np.max(lam - _cold_resonances(auto, lam))))
-        extra = 4.0 * math.hypot(local, common) if spec.tuning_bias is None else \
-            spec.tuning_bias
-        design_bank = WeightBank.design(
-            tuple(lam), ring=ring, heater=heater, ring_pitch=cfg.crosstalk.ring_pitch,
-            crosstalk=xt if xt is not None else False, bias=min(auto_bias + extra, 1e-7))
-        bias = auto_bias + extra
-        lsb = (cfg.heater.max_power / (2.0**cfg.heater.dac_bits - 1.0)
-               if cfg.errors.heater_quantization else 0.0)
-        shift = 1e3 * float(ring.resonance_shift(1e-3 * heater.thermal_resistance, lam[n // 2]))
+        shift = design.shift_per_watt
         fsr = float(ring.fsr(lam[n // 2]))
-        design = DesignInfo(
-            n_inputs=n, n_outputs=m, channel_wavelengths=np.array(lam),
-            max_heater_power=cfg.heater.max_power, heater_lsb=lsb, tuning_bias=bias,
-            shift_per_watt=shift, linewidth=float(ring.fwhm(lam[n // 2])),
-            branch_width=design_bank.branch_fraction * min(spacing, fsr),
-            design_bank=design_bank)
 
         # --- resonances: chip-wide + per-ring offsets, faults
         offsets = common * rng.standard_normal() + local * rng.standard_normal((m, n))
@@ -341,7 +322,7 @@ class FabricatedChip:
         ra_flat = RingArrays.from_rings(flat)
         ra = RingArrays(*(np.asarray(getattr(ra_flat, f.name)).reshape(m, 1, n)
                           for f in fields(RingArrays)))
-        bus_len = design_bank.bus_length
+        bus_len = design.design_bank.bus_length
         solver = cfg.bank.solver
         if bus_len > 0.0:
             # a bus of positive length always has an element (None only for length 0)
@@ -543,6 +524,41 @@ class FabricatedChip:
         mean = np.sum(coef * ((1.0 + t.half_m) * drop - (1.0 - t.half_m) * thru), axis=-1)
         var = _noise_variance(self.config, self.spec, coef, thru, drop, t.half_m)
         return mean, var
+
+
+def fabrication_design(cfg: ChipConfig, spec: FabricationSpec) -> tuple[DesignInfo, float, float]:
+    """The design a chip of ``cfg`` is fabricated from under ``spec``: its data sheet (the
+    bank with every cold resonance ``tuning_bias`` blue of its channel) and the per-ring and
+    chip-wide resonance spreads (m). The performance model's heater power comes from the
+    same bank (:func:`photonic_dfa.architecture.performance.heater_powers`)."""
+    n = cfg.core.n_inputs
+    lam = build_laser(cfg).wavelengths
+    spacing = float(np.mean(np.diff(lam))) if n > 1 else float(build_ring(cfg).fsr()) / 4
+    local = 0.5 * spacing if spec.resonance_spread is None else spec.resonance_spread
+    common = 0.5 * spacing if spec.common_offset_spread is None else spec.common_offset_spread
+    xt = build_crosstalk(cfg)
+    heater = build_heater(cfg)
+    ring = build_ring(cfg)
+    auto = WeightBank.design(tuple(lam), ring=ring, heater=heater,
+                             ring_pitch=cfg.crosstalk.ring_pitch,
+                             crosstalk=xt if xt is not None else False)
+    auto_bias = max(0.0, float(np.max(lam - _cold_resonances(auto, lam))))
+    extra = 4.0 * math.hypot(local, common) if spec.tuning_bias is None else spec.tuning_bias
+    design_bank = WeightBank.design(
+        tuple(lam), ring=ring, heater=heater, ring_pitch=cfg.crosstalk.ring_pitch,
+        crosstalk=xt if xt is not None else False, bias=min(auto_bias + extra, 1e-7))
+    bias = auto_bias + extra
+    lsb = (cfg.heater.max_power / (2.0**cfg.heater.dac_bits - 1.0)
+           if cfg.errors.heater_quantization else 0.0)
+    shift = 1e3 * float(ring.resonance_shift(1e-3 * heater.thermal_resistance, lam[n // 2]))
+    fsr = float(ring.fsr(lam[n // 2]))
+    design = DesignInfo(
+        n_inputs=n, n_outputs=cfg.core.n_outputs, channel_wavelengths=np.array(lam),
+        max_heater_power=cfg.heater.max_power, heater_lsb=lsb, tuning_bias=bias,
+        shift_per_watt=shift, linewidth=float(ring.fwhm(lam[n // 2])),
+        branch_width=design_bank.branch_fraction * min(spacing, fsr),
+        design_bank=design_bank)
+    return design, local, common
 
 
 def _cold_resonances(bank: WeightBank, lam: FloatArray) -> FloatArray:

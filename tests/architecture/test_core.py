@@ -190,7 +190,10 @@ def test_result_does_not_depend_on_thread_count(mode, gated, bits):
     if gated:
         assert np.all(ys[0][~gate] == 0.0)
         ref = np.where(gate, ref, 0.0)
-    assert np.std(ys[0] - ref) / np.abs(x @ w.T).max() < 0.05
+    # one input scale for the batch (the default): samples below the batch's max use part
+    # of the modulators' range, so the error relative to the batch's largest output is
+    # about 0.066 here (0.040 with core.input_scaling = "sample")
+    assert np.std(ys[0] - ref) / np.abs(x @ w.T).max() < 0.08
 
 
 def test_bad_input():

@@ -72,3 +72,15 @@ def test_integrating_receiver_divides_adc_energy_by_column_passes():
     assert digit.power == one.power
     assert {k: v for k, v in integ.power.items() if k != "ADCs"} == {
         k: v for k, v in digit.power.items() if k != "ADCs"}
+
+
+def test_mac_error_scales_errors_as_the_chip_scales_inputs():
+    # with one scale per batch the error is in units of the batch's max|e| (as the
+    # authors' model); per-sample scaling in units of each sample's
+    cfg = ChipConfig.ideal().updated(**SMALL, **{"errors.dac_quantization": True})
+    for scaling in ("batch", "sample"):
+        res = measure_mac_error(cfg.updated(**{"core.input_scaling": scaling}), samples=64,
+                                width=12, batch=16)
+        assert res.scaling == scaling and res.batch == 16
+        assert res.summary()["input_scaling"] == scaling
+        assert 0.0 < res.std < 0.1
