@@ -365,11 +365,18 @@ class PerfConfig(_Section):
     """Parameters used only by the performance model."""
 
     _name: ClassVar[str] = "perf"
-    trim_fsr_fraction: float = _p(0.25, "mean fabrication resonance offset the heaters must "
-                                  "hold, as a fraction of the FSR",
-                                  "wafer-scale ring variation ~ FSR-scale (Lu et al., "
-                                  "Opt. Express 25, 9712 (2017)); 0 after post-fab trimming",
-                                  0.0, 1.0)
+    workload_inputs: int = _p(10, "inputs (columns) of the workload matrix; MAC/s counts "
+                              "only channels that carry data, min(N, inputs / column_passes) "
+                              "per pass; 0: every channel",
+                              "DFA feedback B (800, 10) of MNIST: 10 of the 16 channels", 0,
+                              1_000_000_000)
+    compare_energy: float = _p(0.03e-12, "energy of one 8-bit digital comparison (the "
+                               "per-sample max|x| of core.input_scaling = 'sample'), J",
+                               "8-bit add, 45 nm: Horowitz, ISSCC 2014, 'Computing's energy "
+                               "problem'", 0.0, 1e-9)
+    multiply_energy: float = _p(0.2e-12, "energy of one 8-bit digital multiply (the "
+                                "per-sample gain of core.input_scaling = 'sample'), J",
+                                "8-bit multiply, 45 nm: Horowitz, ISSCC 2014", 0.0, 1e-9)
     column_passes: int = _p(1, "column-block passes per output of the workload matrix, "
                             "ceil(matrix inputs / core.n_inputs); with core.accumulation = "
                             "'integrate' one ADC conversion serves all of them",

@@ -28,9 +28,11 @@ def run(args: argparse.Namespace) -> int:
     from photonic_dfa.architecture.performance import format_report, performance, scenarios
     from photonic_dfa.base.atomic import write_json
 
-    cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
-    reports = [performance(cfg, name="chip" if args.chip else "default chip")]
-    reports += [performance(c, name=n) for n, c in scenarios(cfg).items()]
+    from photonic_dfa.architecture.fabricated import load_chip_toml
+
+    cfg, spec = load_chip_toml(args.chip) if args.chip else (ChipConfig(), None)
+    reports = [performance(cfg, name="chip" if args.chip else "default chip", spec=spec)]
+    reports += [performance(c, name=n, spec=sp) for n, (c, sp) in scenarios(cfg).items()]
     print("\n\n".join(format_report(r) for r in reports))
     if args.json:
         write_json(args.json, [r.to_dict() for r in reports])
