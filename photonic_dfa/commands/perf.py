@@ -25,10 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from photonic_dfa.architecture.config import ChipConfig
+    from photonic_dfa.architecture.fabricated import load_chip_toml
     from photonic_dfa.architecture.performance import format_report, performance, scenarios
     from photonic_dfa.base.atomic import write_json
-
-    from photonic_dfa.architecture.fabricated import load_chip_toml
 
     cfg, spec = load_chip_toml(args.chip) if args.chip else (ChipConfig(), None)
     reports = [performance(cfg, name="chip" if args.chip else "default chip", spec=spec)]
