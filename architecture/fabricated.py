@@ -48,7 +48,7 @@ from typing import cast
 import numpy as np
 from numpy.typing import ArrayLike
 
-from photonic_dfa.base.arrays import FloatArray, IntArray
+from photonic_dfa.base.arrays import FloatArray, IntArray, RealArray
 from photonic_dfa.base.tomlfile import read_toml
 from photonic_dfa.base.validation import check_array, check_int, check_scalar
 from photonic_dfa.circuits.bank_solvers import RingArrays, bus_element, cascade, ring_elements
@@ -251,6 +251,7 @@ class FabricatedChip:
         self.__count = 0
         self.__samples = 0
         self.__time = 0.0
+        self.__epoch = 0
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -387,6 +388,12 @@ class FabricatedChip:
         return self.__time
 
     @property
+    def drift_steps(self) -> int:
+        """How many drift steps the chip has taken (a counter, not the temperature): its
+        cores re-evaluate their banks at their next use when it changes."""
+        return self.__epoch
+
+    @property
     def heater_powers(self) -> FloatArray:
         """The commanded heater powers ``(M, N)`` (W)."""
         return self.__powers.copy()
@@ -411,6 +418,8 @@ class FabricatedChip:
         t.ambient_bank = t.ambient_bank + self.spec.bank_drift_fraction * sigma * \
             t.rng.standard_normal(t.ambient_bank.shape)
         self.__time += dt
+        if sigma > 0.0:
+            self.__epoch += 1
 
     def apply_heater_powers(self, heater_powers: ArrayLike) -> None:
         """Command heater powers ``(M, N)`` in W, each in [0, max_heater_power]."""
@@ -471,7 +480,7 @@ class FabricatedChip:
         itself to invert.
         """
         check_scalar("weight_limit", weight_limit, 0.0, low_inclusive=False)
-        return _BenchCore(self.config, banks=_true_banks(self), weight_limit=weight_limit)
+        return _BenchCore(self, weight_limit)
 
     def design_heater_powers(self, targets: ArrayLike) -> FloatArray:
         """Uncalibrated programming: the design bank's inverse for targets ``(..., M, N)``
@@ -647,7 +656,25 @@ class ChipTruth:
 
 
 class _BenchCore(PhotonicMVM):
-    """A fabricated chip's core: programmed through heater powers only."""
+    """A fabricated chip's core: programmed through heater powers only. It runs on the
+    chip's banks at the chip's current ambient: when the ambient has moved
+    (:meth:`FabricatedChip.advance`), the next ``program`` or ``matvec`` uses the drifted
+    banks (the held heater powers then realise other weights; the reference and ranges
+    measured at programming stay, :meth:`PhotonicMVM.rebank`)."""
+
+    def __init__(self, chip: FabricatedChip, weight_limit: float) -> None:
+        super().__init__(chip.config, banks=_true_banks(chip), weight_limit=weight_limit)
+        self._chip = chip
+        self._epoch = chip.drift_steps
+
+    def _follow(self) -> bool:
+        """Whether the chip's ambient moved since this core last looked (and refresh the
+        banks it programs on)."""
+        if self._chip.drift_steps == self._epoch:
+            return False
+        self._epoch = self._chip.drift_steps
+        self._banks = _true_banks(self._chip)
+        return True
 
     def program(self, weights: ArrayLike, *, scale: float | None = None,
                 heater_powers: HeaterPowers | None = None, clip: bool = True) -> ProgramInfo:
@@ -655,7 +682,14 @@ class _BenchCore(PhotonicMVM):
             raise ValueError("a fabricated chip is programmed through heater powers (e.g. "
                              "program(W, heater_powers=calibration.program_hook())), not "
                              "through its hidden model")
+        self._follow()
         return super().program(weights, scale=scale, heater_powers=heater_powers, clip=clip)
+
+    def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
+               rng: np.random.Generator | int | None = None) -> RealArray:
+        if self._follow() and self.programmed and self._banks is not None:
+            self.rebank(self._banks)
+        return super().matvec(x, gate=gate, rng=rng)
 
 
 def _true_banks(chip: FabricatedChip) -> tuple[WeightBank, ...]:

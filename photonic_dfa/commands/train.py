@@ -30,6 +30,13 @@ def add_chip_arguments(p: argparse.ArgumentParser) -> None:
                    "fabricated chip programmed through its calibration (the default)")
     p.add_argument("--fab-seed", type=int, default=0,
                    help="photonic mode: seed of the fabricated chip")
+    p.add_argument("--drift-rate", type=number, default=0.0, metavar="K/sqrt(s)",
+                   help="photonic mode: the fabricated chip's ambient random-walks at this "
+                   "rate per sqrt(second of chip time) while training (chip time from the "
+                   "symbols every feedback product takes); default 0, a frozen chip")
+    p.add_argument("--recalibrate-every", type=int, default=0, metavar="N",
+                   help="photonic mode: drift re-calibration (and re-programming) every N "
+                   "feedback products; default 0, never")
 
 
 def chip_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -42,6 +49,10 @@ def chip_options(args: argparse.Namespace) -> dict[str, Any]:
         opts["design"] = True
     if getattr(args, "fab_seed", 0):
         opts["fab_seed"] = int(args.fab_seed)
+    if getattr(args, "drift_rate", 0.0):
+        opts["drift_rate"] = float(args.drift_rate)
+    if getattr(args, "recalibrate_every", 0):
+        opts["recalibrate_every"] = int(args.recalibrate_every)
     return opts
 
 
