@@ -331,7 +331,7 @@ class BankConfig(_Section):
     weight_margin: float = _p(0.98, "fraction of the symmetric reachable weight range used "
                               "by the largest |target|", "headroom for the inverse",
                               0.0, 1.0, low_inclusive=False)
-    measure_readings: int = _p(256, "symbols averaged per programming-time reading of the "
+    measure_readings: int = _p(65536, "symbols averaged per programming-time reading of the "
                                "offset reference and the auto-range (each input pattern is "
                                "read this many times through the noisy detectors and the ADC)",
                                "design choice: the reference error falls as "

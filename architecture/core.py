@@ -135,6 +135,23 @@ class Encoder:
 
     @classmethod
     def from_config(cls, cfg: ChipConfig) -> Encoder:
+        """The chip's encoder. With a DAC in the offset scheme, ``v = 1/2`` (``u = 0``) is
+        put at the centre of its code's cell (the code thresholds move by less than half a
+        code): with an even number of codes mid-scale otherwise falls on a threshold, and
+        every tiny negative input (the correct class's error of a well-classified sample)
+        would round one code below the reference while tiny positive ones round onto it,
+        a bias that does not shrink with the input."""
+        enc = cls._from_config(cfg)
+        if enc.continuous or cfg.core.signed_inputs != "offset" or enc.bounds.size == 0:
+            return enc
+        b = enc.bounds
+        k0 = int(np.searchsorted(b, 0.5, side="right"))
+        lo = b[k0 - 1] if k0 > 0 else 0.0
+        hi = b[k0] if k0 < b.size else 1.0
+        return cls(enc.t_min, enc.t_max, enc.levels, b + (0.5 - 0.5 * (lo + hi)), False)
+
+    @classmethod
+    def _from_config(cls, cfg: ChipConfig) -> Encoder:
         bits = cfg.dac.bits if cfg.errors.dac_quantization else None
         if cfg.errors.modulator_extinction:
             mod = build_modulator(cfg)
@@ -495,7 +512,33 @@ class PhotonicMVM:
         self._cast_groups()
         return readings, symbols
 
-    def _readings(self, g: _Tile, t: np.ndarray, reads: int, avg: int) -> np.ndarray:
+    def _quantize(self, cur: np.ndarray, g: _Tile) -> np.ndarray:
+        """Currents through group ``g``'s TIA and ADC and back to amps (as the kernel)."""
+        lsb = self.adc.lsb
+        lo_c, hi_c = self.adc.code_range
+        code = np.clip(np.rint((cur - g.center) * (g.gain / lsb)), lo_c, hi_c)
+        out: np.ndarray = code * (lsb / g.gain) + g.center
+        return out
+
+    def _reading_stats(self, g: _Tile, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean current and single-symbol noise variance ``(P, n_out)`` of group ``g`` for
+        transmission patterns ``t`` ``(P, nc)`` (shot, dark, thermal and RIN)."""
+        n_out = g.const_i.shape[0]
+        ws = g.ws_c
+        w = ws[:, :n_out]
+        s = ws[:, n_out:] if self._need_s else np.zeros_like(w)
+        pl = g.pline[:, None]
+        a = self._resp * (w + self._half_m * s) * pl
+        mean = t @ a + g.const_i
+        var = np.full_like(mean, self._base_var * g.n_passes)
+        if self._shot_a > 0.0:
+            var += self._shot_a * (t @ ((s + self._half_m * w) * pl) + g.const_s)
+        if self._rin_sigma > 0.0:
+            var += self._rin_sigma**2 * ((t * t) @ (a * a))
+        return mean, var
+
+    def _readings(self, g: _Tile, t: np.ndarray, reads: int, avg: int,
+                  extra_var: float | np.ndarray = 0.0) -> np.ndarray:
         """``reads`` detector readings ``(reads, P, n_out)`` of group ``g`` for input
         transmission patterns ``t`` ``(P, nc)`` (line powers and idle channels as at run
         time), each the mean of ``avg`` symbols, before the ADC: the balanced current plus
@@ -515,7 +558,7 @@ class PhotonicMVM:
         var = np.full_like(mean, self._base_var * g.n_passes)
         if self._shot_a > 0.0:
             var += self._shot_a * (t @ ((s + self._half_m * w) * pl) + g.const_s)
-        out = mean + np.sqrt(var / avg) * rng.standard_normal((reads, *mean.shape))
+        out = mean + np.sqrt((var + extra_var) / avg) * rng.standard_normal((reads, *mean.shape))
         if self._rin_sigma > 0.0:
             z = rng.standard_normal((reads, *t.shape)) * (self._rin_sigma / math.sqrt(avg))
             out += (z * t) @ a
@@ -559,13 +602,29 @@ class PhotonicMVM:
         if self._differential:
             g.ref = np.zeros_like(g.const_i)
             return patterns * reads
-        cur = self._readings(g, np.full((1, nc), t_zero), reads, 1)[:, 0]  # (reads, n_out)
-        if cfg.errors.adc_quantization:
-            lsb = self.adc.lsb
-            lo_c, hi_c = self.adc.code_range
-            code = np.clip(np.rint((cur - g.center) * (g.gain / lsb)), lo_c, hi_c)
-            cur = code * (lsb / g.gain) + g.center
-        g.ref = cur[0] if cur.shape[0] == 1 else cur.mean(axis=0)
+        t0 = np.full((1, nc), t_zero)
+        # the average of R readings: one Gaussian draw of variance var / R (RIN common to
+        # the banks), exact before the ADC; through the ADC the same where the reading
+        # noise dithers it (std >= 1 LSB: the code average is unbiased to
+        # exp(-2 pi^2 std^2 / LSB^2) < 1e-8 LSB and adds LSB^2 / 12 of variance, Widrow &
+        # Kollar, Quantization Noise (2008)), else every reading is quantised on its own
+        lsb_i = self.adc.lsb / g.gain  # ADC step in A
+        adc = cfg.errors.adc_quantization
+        mean, var = self._reading_stats(g, t0)
+        if not adc or np.all(var >= lsb_i * lsb_i) or not (self._noisy or self._rin_sigma):
+            cur = self._readings(g, t0, 1, reads, extra_var=lsb_i * lsb_i / 12.0 if adc
+                                 else 0.0)[0, 0]
+            if adc and not (self._noisy or self._rin_sigma):
+                cur = self._quantize(cur, g)
+            g.ref = cur
+        else:
+            n_out = g.const_i.shape[0]
+            block = max(1, 2**20 // max(n_out, nc))  # bounded memory
+            total = np.zeros(n_out)
+            for done in range(0, reads, block):
+                cur = self._readings(g, t0, min(block, reads - done), 1)[:, 0]
+                total += self._quantize(cur, g).sum(axis=0)
+            g.ref = total / reads
         return (patterns + 1) * reads
 
     def _pack(self, scale: float) -> None:
