@@ -6,9 +6,9 @@ Filipovich et al. (Optica 2022) model the on-chip error of every element of ``B 
 [-1, 1) with shape (width, 10) and
 ``e = softmax(z) - onehot`` as at the output of an MNIST classifier. The simulated error
 ``y - B e`` is expressed in the same unit: divided by the ``max|e|`` the chip scaled its
-inputs by (``core.input_scaling``: the batch's with ``"batch"``, the default, as in the
-authors' code; each sample's own with ``"sample"``), so chip and model are compared under
-the same scaling, stated in the result. Also
+inputs by (``core.input_scaling``: each sample's own with ``"sample"``, the default; the
+batch's with ``"batch"``, as the authors' code scales), so chip and model are compared
+under the same scaling, stated in the result. Also
 relative to the full scale ``max_j sum_k |B_jk|`` (the largest ``|B e|`` can be, per unit
 ``max|e|``). Effective bits use :func:`photonic_dfa.devices.photodetector.effective_bits`
 over the bipolar range ``2 x full scale``.

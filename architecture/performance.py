@@ -18,7 +18,7 @@ Power terms (W); energy per MAC is their sum over MAC/s:
   extra bias asks for to hold random weights (uniform over the programmable range);
   ``P_bias`` what the fabrication bias adds (the offsets themselves average to zero). The
   fabricated chip's calibrated programming pays the same figure;
-- per-sample input scaling (``core.input_scaling = "sample"`` only): a digital max over
+- per-sample input scaling (``core.input_scaling = "sample"``, the default): a digital max over
   the ``N`` inputs (``N - 1`` comparisons) and a digital gain (``N`` multiplies) per
   sample, ``f_s / passes (N - 1) E_cmp + N E_mul`` (8-bit operations, Horowitz, ISSCC
   2014). With ``"batch"`` the one scale per batch is set as the DACs' reference and costs

@@ -186,9 +186,9 @@ class ChipFeedback(_DFABase):
 
     ``e`` is scaled to full scale [-1, 1] by the batch's ``max|e|`` before the core (the
     modulators' range) and back after, as the ``gaussian`` mode and the authors' code
-    scale; the chip's own ``core.input_scaling`` then applies on top (``"batch"``, the
-    default, leaves these inputs as they are; ``"sample"`` rescales each sample to full
-    scale). The ReLU-derivative gate is applied by the core (at the detector).
+    scale; the chip's own ``core.input_scaling`` then applies on top (``"sample"``, the
+    default, rescales each sample to full scale; ``"batch"`` leaves these inputs as they
+    are). The ReLU-derivative gate is applied by the core (at the detector).
     """
 
     name = "photonic"

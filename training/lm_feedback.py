@@ -41,8 +41,8 @@ class PhotonicCore:
     fabricated chip programmed through its calibration
     (:func:`photonic_dfa.calibration.calibrated_core.calibrated_core`). The chip scales
     the error vectors onto the modulators' full scale ``[-1, 1]`` itself, as its
-    configuration's ``core.input_scaling`` says (default one ``max|e|`` for the batch of
-    tokens, as the MNIST feedback does; ``"sample"``: each token's own), and undoes the
+    configuration's ``core.input_scaling`` says (default each token's own ``max|e|``;
+    ``"batch"``: one for the batch of tokens), and undoes the
     scale after detection; the vocabulary-size inputs are tiled onto the core's channels by
     the core itself.
     """

@@ -93,8 +93,9 @@ def test_mac_rate_counts_channels_carrying_data_and_per_sample_scaling_is_charge
     assert r.used_inputs == 10 and r.mac_per_s == 10 * 4 * cfg.core.symbol_rate
     full = performance(cfg.updated(**{"perf.workload_inputs": 0}), hold_trim=hold)
     assert full.mac_per_s == 16 * 4 * cfg.core.symbol_rate
-    assert r.power["per-sample scaling"] == 0.0  # batch scaling: one DAC reference
-    s = performance(cfg.updated(**{"core.input_scaling": "sample"}), hold_trim=hold)
+    b = performance(cfg.updated(**{"core.input_scaling": "batch"}), hold_trim=hold)
+    assert b.power["per-sample scaling"] == 0.0  # batch scaling: one DAC reference
+    s = performance(cfg, hold_trim=hold)  # the default: each sample's own scale
     p = cfg.perf
     assert s.power["per-sample scaling"] == pytest.approx(
         cfg.core.symbol_rate * (15 * p.compare_energy + 16 * p.multiply_energy))
