@@ -44,6 +44,12 @@ class DriftingCore:
     powers, so the realised weights drift. Every ``recalibrate_every`` products (0: never)
     the drift re-calibration runs and the feedback matrix is programmed again
     (:meth:`CalibratedCore.recalibrate`).
+
+    What drift does here is mostly to the offset reference: held from programming, it no
+    longer matches the drifted bank, and the mismatch is a per-output bias of random sign
+    (on the default calibrated chip about 0.03 max|e| per mK of ambient change, measured
+    in the README), which drives some hidden units to grow without bound (the Gaussian
+    model with mean -0.03 diverges the same way). Re-programming re-measures it.
     """
 
     def __init__(self, core: CalibratedCore, recalibrate_every: int = 0,

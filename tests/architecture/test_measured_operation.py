@@ -93,3 +93,20 @@ def test_rebank_keeps_measured_constants():
     core.rebank(core._banks * cfg.core.n_outputs)
     np.testing.assert_array_equal(core._groups[0].ref, ref)
     np.testing.assert_allclose(core.matvec(x, rng=1), y0, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("extinction", [False, True])
+def test_zero_input_sits_inside_a_dac_code(extinction):
+    # tiny inputs of either sign round to the reference's own code: no output, no bias
+    cfg = ChipConfig.ideal().updated(**{"errors.dac_quantization": True,
+                                        "errors.modulator_extinction": extinction})
+    core = PhotonicMVM(cfg)
+    w = np.random.default_rng(7).uniform(-1, 1, (4, 16))
+    core.program(w)
+    x = np.zeros((3, 16))
+    x[:, 0] = 1.0
+    x[1, 1:] = 1e-4
+    x[2, 1:] = -1e-4
+    y = core.matvec(x)
+    np.testing.assert_allclose(y[1], y[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(y[2], y[0], rtol=0, atol=1e-12)
