@@ -74,6 +74,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.constants import Boltzmann, elementary_charge
+from scipy.special import ndtr
 
 from photonic_dfa.base.arrays import FloatArray, IntArray, RealArray
 from photonic_dfa.base.validation import check_array, check_int, check_scalar
@@ -512,12 +513,34 @@ class PhotonicMVM:
         self._cast_groups()
         return readings, symbols
 
-    def _quantize(self, cur: np.ndarray, g: _Tile) -> np.ndarray:
-        """Currents through group ``g``'s TIA and ADC and back to amps (as the kernel)."""
-        lsb = self.adc.lsb
+    def _adc_average(self, g: _Tile, t: np.ndarray, reads: int) -> np.ndarray:
+        """The digital average of ``reads`` ADC conversions of group ``g`` at one input
+        pattern ``t`` ``(1, nc)``, back in amps ``(n_out,)``.
+
+        Drawn from its moments, not reading by reading: a reading is ``x + s Z`` in ADC
+        codes (``s`` its noise std); where ``s >= 1`` the noise dithers the ADC, the code
+        average is unbiased to ``exp(-2 pi^2 s^2) < 3e-9`` and each code has variance
+        ``s^2 + 1/12`` (Widrow & Kollar, Quantization Noise (2008)); below, the mean and
+        variance of the rounded, clipped code are summed exactly over the codes within
+        8 of ``x``. The average of ``reads`` codes is then Gaussian with the code's mean
+        and a variance over ``reads`` (central limit; exact for one noise-free reading).
+        RIN's correlation across banks is not kept here."""
+        mean, var = self._reading_stats(g, t)
+        lsb_i = self.adc.lsb / g.gain  # A per code
+        x = (mean[0] - g.center) / lsb_i
+        sd = np.sqrt(var[0]) / lsb_i
         lo_c, hi_c = self.adc.code_range
-        code = np.clip(np.rint((cur - g.center) * (g.gain / lsb)), lo_c, hi_c)
-        out: np.ndarray = code * (lsb / g.gain) + g.center
+        k = np.rint(x)[:, None] + np.arange(-8.0, 9.0)[None, :]
+        s = np.maximum(sd, 1e-300)[:, None]
+        p = ndtr((k + 0.5 - x[:, None]) / s) - ndtr((k - 0.5 - x[:, None]) / s)
+        kc = np.clip(k, lo_c, hi_c)
+        m1 = np.sum(p * kc, axis=1)
+        m2 = np.sum(p * kc * kc, axis=1)
+        dith = sd >= 1.0
+        mu = np.where(dith, np.clip(x, lo_c, hi_c), m1)
+        v = np.where(dith, sd * sd + 1.0 / 12.0, np.maximum(m2 - m1 * m1, 0.0))
+        codes = mu + np.sqrt(v / reads) * self._meas_rng.standard_normal(mu.shape)
+        out: np.ndarray = codes * lsb_i + g.center
         return out
 
     def _reading_stats(self, g: _Tile, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -537,8 +560,7 @@ class PhotonicMVM:
             var += self._rin_sigma**2 * ((t * t) @ (a * a))
         return mean, var
 
-    def _readings(self, g: _Tile, t: np.ndarray, reads: int, avg: int,
-                  extra_var: float | np.ndarray = 0.0) -> np.ndarray:
+    def _readings(self, g: _Tile, t: np.ndarray, reads: int, avg: int) -> np.ndarray:
         """``reads`` detector readings ``(reads, P, n_out)`` of group ``g`` for input
         transmission patterns ``t`` ``(P, nc)`` (line powers and idle channels as at run
         time), each the mean of ``avg`` symbols, before the ADC: the balanced current plus
@@ -558,7 +580,7 @@ class PhotonicMVM:
         var = np.full_like(mean, self._base_var * g.n_passes)
         if self._shot_a > 0.0:
             var += self._shot_a * (t @ ((s + self._half_m * w) * pl) + g.const_s)
-        out = mean + np.sqrt((var + extra_var) / avg) * rng.standard_normal((reads, *mean.shape))
+        out = mean + np.sqrt(var / avg) * rng.standard_normal((reads, *mean.shape))
         if self._rin_sigma > 0.0:
             z = rng.standard_normal((reads, *t.shape)) * (self._rin_sigma / math.sqrt(avg))
             out += (z * t) @ a
@@ -603,28 +625,10 @@ class PhotonicMVM:
             g.ref = np.zeros_like(g.const_i)
             return patterns * reads
         t0 = np.full((1, nc), t_zero)
-        # the average of R readings: one Gaussian draw of variance var / R (RIN common to
-        # the banks), exact before the ADC; through the ADC the same where the reading
-        # noise dithers it (std >= 1 LSB: the code average is unbiased to
-        # exp(-2 pi^2 std^2 / LSB^2) < 1e-8 LSB and adds LSB^2 / 12 of variance, Widrow &
-        # Kollar, Quantization Noise (2008)), else every reading is quantised on its own
-        lsb_i = self.adc.lsb / g.gain  # ADC step in A
-        adc = cfg.errors.adc_quantization
-        mean, var = self._reading_stats(g, t0)
-        if not adc or np.all(var >= lsb_i * lsb_i) or not (self._noisy or self._rin_sigma):
-            cur = self._readings(g, t0, 1, reads, extra_var=lsb_i * lsb_i / 12.0 if adc
-                                 else 0.0)[0, 0]
-            if adc and not (self._noisy or self._rin_sigma):
-                cur = self._quantize(cur, g)
-            g.ref = cur
+        if not cfg.errors.adc_quantization:  # R analog readings: one Gaussian of var / R
+            g.ref = self._readings(g, t0, 1, reads)[0, 0]
         else:
-            n_out = g.const_i.shape[0]
-            block = max(1, 2**20 // max(n_out, nc))  # bounded memory
-            total = np.zeros(n_out)
-            for done in range(0, reads, block):
-                cur = self._readings(g, t0, min(block, reads - done), 1)[:, 0]
-                total += self._quantize(cur, g).sum(axis=0)
-            g.ref = total / reads
+            g.ref = self._adc_average(g, t0, reads)
         return (patterns + 1) * reads
 
     def _pack(self, scale: float) -> None:
