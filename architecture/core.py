@@ -4,10 +4,14 @@ Filipovich et al., Optica 9, 1323 (2022)).
 Signal chain for one symbol (one input vector ``x``, one physical tile of N channels by M
 banks), every stage switchable through :class:`~photonic_dfa.architecture.config.ErrorConfig`:
 
-1. digital: ``u = x / s_x`` with ``s_x = max|x|`` per sample (undone at the end);
+1. digital: ``u = x / s_x`` with ``s_x = max|x|`` of each sample
+   (``core.input_scaling = "sample"``, default) or of the whole batch (``"batch"``),
+   undone at the end;
 2. signed inputs, **offset** scheme (default): ``v = (u + 1) / 2`` on one pass, the bank
    output minus a reference ``ref_j`` (the same bank's output for ``u = 0``, measured at
-   programming time, noise-free) gives ``sum_k w_jk u_k``; **differential**: two passes
+   programming time through the noisy detectors and the ADC, averaged over
+   ``bank.measure_readings`` conversions, :meth:`PhotonicMVM._measure`) gives
+   ``sum_k w_jk u_k``; **differential**: two passes
    with ``v+ = max(u, 0)`` and ``v- = max(-u, 0)``, outputs subtracted digitally; twice the
    time (MAC/s halved in :mod:`~photonic_dfa.architecture.performance`), but the modulator's
    finite-extinction offset cancels without a reference and no light idles at mid level;
@@ -23,7 +27,8 @@ banks), every stage switchable through :class:`~photonic_dfa.architecture.config
    ``m`` the responsivity mismatch; shot ``2 q (R sum s p + 2 I_dark) B`` and thermal
    ``4 k T B / R_L`` noise;
 6. TIA + ADC: ``V = G_j (I - c_j)`` quantised by a bipolar ADC; with ``adc.auto_range`` the
-   gain and offset of bank ``j`` map its reachable output range onto the ADC full scale;
+   gain and offset of bank ``j`` map its reachable output range, measured at programming
+   from averaged readings with each input alone at full scale, onto the ADC full scale;
 7. digital: ``y = s_W s_x (I_q - ref_j) / (R P eta (T_max - T_min) / 2)``; gated outputs
    (``gate`` False, the ReLU derivative applied at the detector) are zero.
 
