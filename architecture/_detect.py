@@ -244,11 +244,12 @@ def _detect_rows(b0: int, b1: int, p: np.ndarray, ws: np.ndarray, gmat: np.ndarr
                  use_gate: bool, out: np.ndarray, first: bool, x: np.ndarray,
                  inv_s: np.ndarray, c0: int, differential: bool, cont: bool, tmin: float,
                  swing: float, bounds: np.ndarray, levels: np.ndarray, start: np.ndarray,
-                 pline: np.ndarray, rin_sigma: float, key_enc: np.uint64) -> int:
+                 pline: np.ndarray, rin_sigma: float, key_enc: np.uint64,
+                 batch_scale: float) -> int:
     """:func:`detect` for samples ``b0 <= b < b1``."""
     if fused:
         encode_rows(x, b0, b1, c0, differential, cont, tmin, swing, bounds, levels, start,
-                    pline, rin_sigma, key_enc, s_x, inv_s, p)
+                    pline, rin_sigma, key_enc, s_x, inv_s, p, batch_scale)
     gbuf = np.empty((2, ws.shape[1] if fused else 0), dtype=p.dtype)
     acc = np.empty((2, n_out))
     cur = np.empty(n_out)
@@ -328,7 +329,7 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, k64: np.ndarray,
            first: bool, threads: int, x: np.ndarray, inv_s: np.ndarray, c0: int,
            differential: bool, cont: bool, tmin: float, swing: float, bounds: np.ndarray,
            levels: np.ndarray, start: np.ndarray, pline: np.ndarray, rin_sigma: float,
-           key_enc: np.uint64) -> int:
+           key_enc: np.uint64, batch_scale: float) -> int:
     """Adds the detected, scaled and gated outputs to ``out`` ``(nb, n_out)`` (``first``:
     stores them, ``out`` may be uninitialised); returns the number of saturated ADC
     samples. Row ``q nb + b`` of the product (pass ``q`` of sample ``b``) holds
@@ -344,8 +345,9 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, k64: np.ndarray,
     ``2 q B R``, base variance, lowest and highest ADC code, output scale.
 
     ``fused``: each thread first encodes its samples into ``p`` (and their scales
-    ``s_x``, ``inv_s``) with :func:`~._encode.encode_rows` from ``x`` and the encoding
-    arguments that follow ``threads``; otherwise ``p``, ``s_x`` are the caller's.
+    ``s_x``, ``inv_s``; ``batch_scale`` > 0: that one scale for every sample) with
+    :func:`~._encode.encode_rows` from ``x`` and the encoding arguments that follow
+    ``threads``; otherwise ``p``, ``s_x`` are the caller's.
 
     Samples are split into contiguous blocks over up to ``threads`` threads (the caller's
     ``numba.get_num_threads()``) once each gets :data:`PARALLEL_WORK` outputs: the noise
@@ -356,7 +358,7 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, k64: np.ndarray,
         return _detect_rows(0, nb, p, ws, gmat, k64, k32, sc, nb, n_out, passes, fused,
                             has_s, noisy, adc_on, fast32, key, s_x, gate, use_gate, out, first,
                             x, inv_s, c0, differential, cont, tmin, swing, bounds, levels,
-                            start, pline, rin_sigma, key_enc)
+                            start, pline, rin_sigma, key_enc, batch_scale)
     # per-chunk counts, not a prange reduction: a reduction makes the function uncacheable
     clipped = np.zeros(chunks, dtype=np.int64)
     for c in prange(chunks):
@@ -367,6 +369,6 @@ def detect(p: np.ndarray, ws: np.ndarray, gmat: np.ndarray, k64: np.ndarray,
                                   k64, k32, sc, nb, n_out, passes, fused, has_s, noisy,
                                   adc_on, fast32, key, s_x, gate, use_gate, out, first, x,
                                   inv_s, c0, differential, cont, tmin, swing, bounds, levels,
-                                  start, pline, rin_sigma, key_enc)
+                                  start, pline, rin_sigma, key_enc, batch_scale)
     return clipped.sum()
 

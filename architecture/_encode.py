@@ -33,9 +33,11 @@ def _enc(v: float, cont: bool, tmin: float, swing: float, bounds: np.ndarray,
 def encode_rows(x: np.ndarray, b0: int, b1: int, c0: int, differential: bool, cont: bool,
                 tmin: float, swing: float, bounds: np.ndarray, levels: np.ndarray,
                 start: np.ndarray, pline: np.ndarray, rin_sigma: float, key: np.uint64,
-                s_x: np.ndarray, inv_s: np.ndarray, out: np.ndarray) -> None:
+                s_x: np.ndarray, inv_s: np.ndarray, out: np.ndarray,
+                batch_scale: float) -> None:
     """For samples ``b0 <= b < b1`` of ``x`` ``(nb, n_in)``: ``s_x[b] = max_k |x[b, k]|``
-    (1 for an all-zero row), ``inv_s[b] = 1 / s_x[b]``, and the optical powers reaching the
+    (1 for an all-zero row), or ``batch_scale`` when positive (one scale for the batch),
+    ``inv_s[b] = 1 / s_x[b]``, and the optical powers reaching the
     banks for columns ``c0:c0 + nc`` (``nc = out.shape[1]``) in row ``q nb + b`` of ``out``
     (pass ``q``; two passes when ``differential``). Encoding as
     :meth:`~photonic_dfa.architecture.core.Encoder.encode`; RIN number ``row nc + k`` of
@@ -43,11 +45,12 @@ def encode_rows(x: np.ndarray, b0: int, b1: int, c0: int, differential: bool, co
     nb = x.shape[0]
     nc = out.shape[1]
     for b in range(b0, b1):
-        m = 0.0
-        for k in range(x.shape[1]):
-            m = max(m, abs(x[b, k]))
-        if m == 0.0:
-            m = 1.0
+        m = batch_scale
+        if m <= 0.0:
+            for k in range(x.shape[1]):
+                m = max(m, abs(x[b, k]))
+            if m == 0.0:
+                m = 1.0
         s_x[b] = m
         inv_s[b] = 1.0 / m
     # one code search per loop body: two in one body compile to a loop ten times slower

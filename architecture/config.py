@@ -136,6 +136,18 @@ class CoreConfig(_Section):
                            "receivers); charge-integrating photonic MACs, e.g. Hamerly et "
                            "al., Phys. Rev. X 9, 021032 (2019)",
                            choices=("integrate", "digitize"))
+    input_scaling: str = _p("sample",
+                            "digital scale that maps inputs onto the modulators' full range "
+                            "before the DACs (undone after the ADC): 'sample' (each sample's "
+                            "own max|x|: a digital max and a gain per symbol, charged by the "
+                            "performance model) or 'batch' (one max|x| per batch, set once "
+                            "as the DAC reference). With 'batch' MNIST training diverges on "
+                            "the chip: samples below ~1/256 of the batch max fall in the "
+                            "DAC's dead zone and the reference's small per-output bias of "
+                            "random sign no longer shrinks with the errors",
+                            "Filipovich et al., Optica 9, 1323 (2022) scale by the batch's "
+                            "max|e| in their error model; measured: README, input scaling",
+                            choices=("sample", "batch"))
     link_loss_db: float = _p(3.0, "laser-to-bank fixed loss (coupler, mux, waveguides), dB",
                              "edge coupler ~1.5 dB + routing ~1.5 dB, typical SOI", 0.0, 60.0)
     splitter_excess_loss_db: float = _p(0.2, "excess loss per 1x2 stage of the broadcast "
@@ -343,6 +355,11 @@ class BankConfig(_Section):
     weight_margin: float = _p(0.98, "fraction of the symmetric reachable weight range used "
                               "by the largest |target|", "headroom for the inverse",
                               0.0, 1.0, low_inclusive=False)
+    measure_readings: int = _p(65536, "symbols averaged per programming-time reading of the "
+                               "offset reference and the auto-range (each input pattern is "
+                               "read this many times through the noisy detectors and the ADC)",
+                               "design choice: the reference error falls as "
+                               "1/sqrt(readings)", 1, 10**7)
 
 
 @dataclass(frozen=True)
@@ -375,11 +392,18 @@ class PerfConfig(_Section):
     """Parameters used only by the performance model."""
 
     _name: ClassVar[str] = "perf"
-    trim_fsr_fraction: float = _p(0.25, "mean fabrication resonance offset the heaters must "
-                                  "hold, as a fraction of the FSR",
-                                  "wafer-scale ring variation ~ FSR-scale (Lu et al., "
-                                  "Opt. Express 25, 9712 (2017)); 0 after post-fab trimming",
-                                  0.0, 1.0)
+    workload_inputs: int = _p(10, "inputs (columns) of the workload matrix; MAC/s counts "
+                              "only channels that carry data, min(N, inputs / column_passes) "
+                              "per pass; 0: every channel",
+                              "DFA feedback B (800, 10) of MNIST: 10 of the 16 channels", 0,
+                              1_000_000_000)
+    compare_energy: float = _p(0.03e-12, "energy of one 8-bit digital comparison (the "
+                               "per-sample max|x| of core.input_scaling = 'sample'), J",
+                               "8-bit add, 45 nm: Horowitz, ISSCC 2014, 'Computing's energy "
+                               "problem'", 0.0, 1e-9)
+    multiply_energy: float = _p(0.2e-12, "energy of one 8-bit digital multiply (the "
+                                "per-sample gain of core.input_scaling = 'sample'), J",
+                                "8-bit multiply, 45 nm: Horowitz, ISSCC 2014", 0.0, 1e-9)
     column_passes: int = _p(1, "column-block passes per output of the workload matrix, "
                             "ceil(matrix inputs / core.n_inputs); with core.accumulation = "
                             "'integrate' one ADC conversion serves all of them",

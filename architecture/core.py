@@ -4,10 +4,14 @@ Filipovich et al., Optica 9, 1323 (2022)).
 Signal chain for one symbol (one input vector ``x``, one physical tile of N channels by M
 banks), every stage switchable through :class:`~photonic_dfa.architecture.config.ErrorConfig`:
 
-1. digital: ``u = x / s_x`` with ``s_x = max|x|`` per sample (undone at the end);
+1. digital: ``u = x / s_x`` with ``s_x = max|x|`` of each sample
+   (``core.input_scaling = "sample"``, default) or of the whole batch (``"batch"``),
+   undone at the end;
 2. signed inputs, **offset** scheme (default): ``v = (u + 1) / 2`` on one pass, the bank
    output minus a reference ``ref_j`` (the same bank's output for ``u = 0``, measured at
-   programming time, noise-free) gives ``sum_k w_jk u_k``; **differential**: two passes
+   programming time through the noisy detectors and the ADC, averaged over
+   ``bank.measure_readings`` conversions, :meth:`PhotonicMVM._measure`) gives
+   ``sum_k w_jk u_k``; **differential**: two passes
    with ``v+ = max(u, 0)`` and ``v- = max(-u, 0)``, outputs subtracted digitally; twice the
    time (MAC/s halved in :mod:`~photonic_dfa.architecture.performance`), but the modulator's
    finite-extinction offset cancels without a reference and no light idles at mid level;
@@ -23,7 +27,8 @@ banks), every stage switchable through :class:`~photonic_dfa.architecture.config
    ``m`` the responsivity mismatch; shot ``2 q (R sum s p + 2 I_dark) B`` and thermal
    ``4 k T B / R_L`` noise;
 6. TIA + ADC: ``V = G_j (I - c_j)`` quantised by a bipolar ADC; with ``adc.auto_range`` the
-   gain and offset of bank ``j`` map its reachable output range onto the ADC full scale;
+   gain and offset of bank ``j`` map its reachable output range, measured at programming
+   from averaged readings with each input alone at full scale, onto the ADC full scale;
 7. digital: ``y = s_W s_x (I_q - ref_j) / (R P eta (T_max - T_min) / 2)``; gated outputs
    (``gate`` False, the ReLU derivative applied at the detector) are zero.
 
@@ -79,6 +84,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.constants import Boltzmann, elementary_charge
+from scipy.special import ndtr
 
 from photonic_dfa.base.arrays import FloatArray, IntArray, RealArray
 from photonic_dfa.base.validation import check_array, check_int, check_scalar
@@ -112,6 +118,13 @@ class ProgramInfo:
     n_clipped: int
     weight_rms_error: float
     weight_max_error: float
+    #: detector readings taken to measure the offset reference and the auto-range (each
+    #: a conversion of every bank of one row tile; ``bank.measure_readings`` per pattern)
+    measurement_readings: int = 0
+    #: symbols those readings took (a reading of an integrated group takes one per pass)
+    measurement_symbols: int = 0
+    #: chip time of those symbols at ``core.symbol_rate``, s
+    measurement_time: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +147,23 @@ class Encoder:
 
     @classmethod
     def from_config(cls, cfg: ChipConfig) -> Encoder:
+        """The chip's encoder. With a DAC in the offset scheme, ``v = 1/2`` (``u = 0``) is
+        put at the centre of its code's cell (the code thresholds move by less than half a
+        code): with an even number of codes mid-scale otherwise falls on a threshold, and
+        every tiny negative input (the correct class's error of a well-classified sample)
+        would round one code below the reference while tiny positive ones round onto it,
+        a bias that does not shrink with the input."""
+        enc = cls._from_config(cfg)
+        if enc.continuous or cfg.core.signed_inputs != "offset" or enc.bounds.size == 0:
+            return enc
+        b = enc.bounds
+        k0 = int(np.searchsorted(b, 0.5, side="right"))
+        lo = b[k0 - 1] if k0 > 0 else 0.0
+        hi = b[k0] if k0 < b.size else 1.0
+        return cls(enc.t_min, enc.t_max, enc.levels, b + (0.5 - 0.5 * (lo + hi)), False)
+
+    @classmethod
+    def _from_config(cls, cfg: ChipConfig) -> Encoder:
         bits = cfg.dac.bits if cfg.errors.dac_quantization else None
         if cfg.errors.modulator_extinction:
             mod = build_modulator(cfg)
@@ -184,6 +214,8 @@ class _Tile:
     gain: np.ndarray  # (n_out,) V/A
     pline: np.ndarray  # (nc,) W, line power at the banks of each column
     n_passes: int = 1  # column-block passes integrated into one conversion
+    # ref, center and gain are measured through the noisy detectors (PhotonicMVM._measure),
+    # never computed from the realised weights
 
 
 class PhotonicMVM:
@@ -275,6 +307,11 @@ class PhotonicMVM:
         self.timing = symbol_timing(cfg)
         self._dyn: list[DynamicOperands] = []
         self._rng = np.random.default_rng(e.seed)
+        # programming-time readings (reference, auto-range): their own stream, so that
+        # measuring does not shift the run-time noise of a given seed
+        self._meas_rng = np.random.default_rng([e.seed, 0x3EA5])
+        self._batch_scaling = cfg.core.input_scaling == "batch"
+        self._layout: tuple[np.ndarray, int, int] | None = None
         self._tiles: list[_Tile] = []
         self._shape: tuple[int, int] | None = None
         self.info: ProgramInfo | None = None
@@ -361,15 +398,44 @@ class PhotonicMVM:
         full_s = sr.transpose(0, 2, 1, 3).reshape(r_t * m, c_t * n)[:n_out]
         err = full_w[:, :n_in] - t
         self._build_tiles(full_w, full_s, n_in)
+        readings, symbols = self._measure_groups(r_t)
         self._shape = (n_out, n_in)
+        self._layout = (tiles, n_out, n_in)
         self.realised = full_w[:, :n_in] * s
         self.adc_clipped = 0
         self.info = ProgramInfo(shape=(n_out, n_in), tiles=(r_t, c_t), scale=s,
                                 n_clipped=n_clipped,
                                 weight_rms_error=float(np.sqrt(np.mean(err * err))),
-                                weight_max_error=float(np.max(np.abs(err))))
+                                weight_max_error=float(np.max(np.abs(err))),
+                                measurement_readings=readings, measurement_symbols=symbols,
+                                measurement_time=symbols / self.config.core.symbol_rate)
         self._pack(s)
         return self.info
+
+    def rebank(self, banks: Sequence[WeightBank]) -> None:
+        """The chip's banks changed (e.g. its ambient temperature drifted) while the heaters
+        hold their powers: the realised weights follow the new banks; the offset reference,
+        TIA gains and ADC ranges measured at programming stay as they were, as on a real
+        chip until it is programmed again."""
+        if self._layout is None or self.heater_powers is None or self.info is None:
+            raise RuntimeError("the core is not programmed; call program(W) first")
+        banks = tuple(banks)
+        if len(banks) != self.n_outputs:
+            raise ValueError(f"banks must hold core.n_outputs={self.n_outputs} weight banks, "
+                             f"got {len(banks)}")
+        tiles, n_out, n_in = self._layout
+        old = self._groups
+        self._banks = banks
+        wr, sr = self._realise(tiles, self.heater_powers)
+        r_t, c_t = tiles.shape[:2]
+        full_w = wr.transpose(0, 2, 1, 3).reshape(r_t * self.n_outputs, c_t * self.n_inputs)
+        full_s = sr.transpose(0, 2, 1, 3).reshape(r_t * self.n_outputs, c_t * self.n_inputs)
+        self._build_tiles(full_w[:n_out], full_s[:n_out], n_in)
+        for g, o in zip(self._groups, old, strict=True):
+            g.ref, g.center, g.gain = o.ref, o.center, o.gain
+        self._cast_groups()
+        self.realised = full_w[:n_out, :n_in] * self.info.scale
+        self._pack(self.info.scale)
 
     def _realise(self, tiles: np.ndarray, heater_powers: HeaterPowers | None
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -416,9 +482,7 @@ class PhotonicMVM:
         need_s = self._shot_a > 0.0 or self._half_m != 0.0
         resp, hm = self._resp, self._half_m
         t_idle = enc.t_min
-        t_zero = float(enc.encode(np.array([0.5]))[0])
         self._tiles = []
-        ranges = []
         for c0 in range(0, n_in, n):
             nc = min(n, n_in - c0)
             wt = full_w[:, c0:c0 + n]  # (n_out, N) incl. idle channels
@@ -428,33 +492,21 @@ class PhotonicMVM:
             idle = slice(nc, n)
             const_i = coef[:, idle].sum(axis=1) * t_idle
             const_s = (st[:, idle] * pl[idle]).sum(axis=1) * t_idle
-            act = coef[:, :nc]
-            ref = act.sum(axis=1) * t_zero + const_i if not self._differential else \
-                np.zeros(wt.shape[0])
-            lo = np.minimum(act * enc.t_min, act * enc.t_max).sum(axis=1) + const_i
-            hi = np.maximum(act * enc.t_min, act * enc.t_max).sum(axis=1) + const_i
-            if cfg.adc.auto_range:
-                center = 0.5 * (lo + hi)
-                half = np.maximum(0.5 * (hi - lo), 1e-30)
-                gain = cfg.adc.full_scale / half
-            else:
-                center = np.zeros_like(lo)
-                gain = np.full_like(lo, cfg.tia.transimpedance)
+            # placeholders until measured (PhotonicMVM._measure)
+            ref = np.zeros(wt.shape[0])
+            center = np.zeros(wt.shape[0])
+            gain = np.full(wt.shape[0], cfg.tia.transimpedance)
             # stored (K, nc) C-ordered and used transposed: OpenBLAS is much faster on
             # p @ ws.T than on a C-ordered (nc, K) operand when nc is small
             ws = np.concatenate([wt[:, :nc], st[:, :nc]], axis=0) if need_s else wt[:, :nc]
             wsc = np.ascontiguousarray(ws)
             self._tiles.append(_Tile(c0, nc, wsc.T, np.ascontiguousarray(wsc.T), const_i,
                                      const_s, ref, center, gain, pl[:nc].copy()))
-            ranges.append((lo, hi))
         self._need_s = need_s
         if cfg.core.accumulation == "integrate" and len(self._tiles) > 1:
-            self._groups = [self._integrated(ranges)]
+            self._groups = [self._integrated()]
         else:
             self._groups = list(self._tiles)
-        if self._dtype != np.float64:
-            self._groups = [replace(t, ws=np.ascontiguousarray(t.ws.T, dtype=self._dtype).T,
-                                    ws_c=t.ws_c.astype(self._dtype)) for t in self._groups]
         if self.timing is not None:
             self._dyn = [self.timing.operands(full_w[:, t.c0:t.c0 + t.nc],
                                               full_s[:, t.c0:t.c0 + t.nc])
@@ -462,6 +514,141 @@ class PhotonicMVM:
         swing = enc.t_max - enc.t_min
         self._kout_base = 1.0 / (resp * self._p_nominal * swing
                                  * (1.0 if self._differential else 0.5))
+
+    def _cast_groups(self) -> None:
+        """The groups' product operands in the core's working precision."""
+        if self._dtype != np.float64:
+            self._groups = [replace(t, ws=np.ascontiguousarray(t.ws.T, dtype=self._dtype).T,
+                                    ws_c=t.ws_c.astype(self._dtype)) for t in self._groups]
+
+    def _measure_groups(self, row_tiles: int) -> tuple[int, int]:
+        """Measure every conversion group's run-time constants through the noisy chip
+        (:meth:`_measure`), then cast the operands; returns (readings, symbols)."""
+        readings = symbols = 0
+        for g in self._groups:
+            n = self._measure(g)
+            readings += n * row_tiles
+            symbols += n * row_tiles * g.n_passes
+        self._cast_groups()
+        return readings, symbols
+
+    def _adc_average(self, g: _Tile, t: np.ndarray, reads: int) -> np.ndarray:
+        """The digital average of ``reads`` ADC conversions of group ``g`` at one input
+        pattern ``t`` ``(1, nc)``, back in amps ``(n_out,)``.
+
+        Drawn from its moments, not reading by reading: a reading is ``x + s Z`` in ADC
+        codes (``s`` its noise std); where ``s >= 1`` the noise dithers the ADC, the code
+        average is unbiased to ``exp(-2 pi^2 s^2) < 3e-9`` and each code has variance
+        ``s^2 + 1/12`` (Widrow & Kollar, Quantization Noise (2008)); below, the mean and
+        variance of the rounded, clipped code are summed exactly over the codes within
+        8 of ``x``. The average of ``reads`` codes is then Gaussian with the code's mean
+        and a variance over ``reads`` (central limit; exact for one noise-free reading).
+        RIN's correlation across banks is not kept here."""
+        mean, var = self._reading_stats(g, t)
+        lsb_i = self.adc.lsb / g.gain  # A per code
+        x = (mean[0] - g.center) / lsb_i
+        sd = np.sqrt(var[0]) / lsb_i
+        lo_c, hi_c = self.adc.code_range
+        k = np.rint(x)[:, None] + np.arange(-8.0, 9.0)[None, :]
+        s = np.maximum(sd, 1e-300)[:, None]
+        p = ndtr((k + 0.5 - x[:, None]) / s) - ndtr((k - 0.5 - x[:, None]) / s)
+        kc = np.clip(k, lo_c, hi_c)
+        m1 = np.sum(p * kc, axis=1)
+        m2 = np.sum(p * kc * kc, axis=1)
+        dith = sd >= 1.0
+        mu = np.where(dith, np.clip(x, lo_c, hi_c), m1)
+        v = np.where(dith, sd * sd + 1.0 / 12.0, np.maximum(m2 - m1 * m1, 0.0))
+        codes = mu + np.sqrt(v / reads) * self._meas_rng.standard_normal(mu.shape)
+        out: np.ndarray = codes * lsb_i + g.center
+        return out
+
+    def _reading_stats(self, g: _Tile, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean current and single-symbol noise variance ``(P, n_out)`` of group ``g`` for
+        transmission patterns ``t`` ``(P, nc)`` (shot, dark, thermal and RIN)."""
+        n_out = g.const_i.shape[0]
+        ws = g.ws_c
+        w = ws[:, :n_out]
+        s = ws[:, n_out:] if self._need_s else np.zeros_like(w)
+        pl = g.pline[:, None]
+        a = self._resp * (w + self._half_m * s) * pl
+        mean = t @ a + g.const_i
+        var = np.full_like(mean, self._base_var * g.n_passes)
+        if self._shot_a > 0.0:
+            var += self._shot_a * (t @ ((s + self._half_m * w) * pl) + g.const_s)
+        if self._rin_sigma > 0.0:
+            var += self._rin_sigma**2 * ((t * t) @ (a * a))
+        return mean, var
+
+    def _readings(self, g: _Tile, t: np.ndarray, reads: int, avg: int) -> np.ndarray:
+        """``reads`` detector readings ``(reads, P, n_out)`` of group ``g`` for input
+        transmission patterns ``t`` ``(P, nc)`` (line powers and idle channels as at run
+        time), each the mean of ``avg`` symbols, before the ADC: the balanced current plus
+        shot, dark and thermal noise (independent per bank) and RIN (per line and symbol,
+        common to the banks), the same model the detection kernel draws from. Noise-free
+        chips return the exact current (one reading)."""
+        n_out = g.const_i.shape[0]
+        ws = g.ws_c
+        w = ws[:, :n_out]
+        s = ws[:, n_out:] if self._need_s else np.zeros_like(w)
+        pl = g.pline[:, None]
+        a = self._resp * (w + self._half_m * s) * pl  # (nc, n_out) A per unit transmission
+        mean = t @ a + g.const_i  # (P, n_out)
+        if not (self._noisy or self._rin_sigma > 0.0):
+            return mean[None]
+        rng = self._meas_rng
+        var = np.full_like(mean, self._base_var * g.n_passes)
+        if self._shot_a > 0.0:
+            var += self._shot_a * (t @ ((s + self._half_m * w) * pl) + g.const_s)
+        out = mean + np.sqrt(var / avg) * rng.standard_normal((reads, *mean.shape))
+        if self._rin_sigma > 0.0:
+            z = rng.standard_normal((reads, *t.shape)) * (self._rin_sigma / math.sqrt(avg))
+            out += (z * t) @ a
+        return out
+
+    def _measure(self, g: _Tile) -> int:
+        """Set group ``g``'s TIA gain and ADC centre (``adc.auto_range``) and its offset
+        reference from readings of its own detectors with known inputs, as a real chip must;
+        returns the number of patterns times ``bank.measure_readings`` read.
+
+        Auto-range: ``R`` = ``bank.measure_readings`` symbols averaged for all inputs at
+        ``T_min`` (``r_0``) and for each input ``k`` alone at ``T_max`` (``r_k``); the
+        reachable range of bank ``j`` is ``[r_0 + sum_k min(r_k - r_0, 0), r_0 + sum_k
+        max(r_k - r_0, 0)]`` (the current is linear in the transmissions), mapped onto the
+        ADC full scale. These readings are averaged before the ADC (at the TIA's fixed gain;
+        the range needs only a few per cent). Reference (offset scheme): ``R`` conversions
+        through the auto-ranged ADC of all inputs at ``u = 0``, their codes averaged
+        digitally (the reference is subtracted after the ADC). Its error is the reading
+        noise over ``sqrt(R)`` (plus the ADC's rounding where noise does not dither it);
+        with noise off it is the exact (quantised) current, so the ideal core stays exact.
+        """
+        cfg = self.config
+        enc = self.encoder
+        reads = cfg.bank.measure_readings
+        t_lo, t_hi, t_zero = (float(v) for v in enc.encode(np.array([0.0, 1.0, 0.5])))
+        nc = g.ws_c.shape[0]
+        patterns = 0
+        if cfg.adc.auto_range:
+            t = np.full((nc + 1, nc), t_lo)
+            t[np.arange(1, nc + 1), np.arange(nc)] = t_hi
+            r = self._readings(g, t, 1, reads)[0]
+            d = r[1:] - r[0]
+            lo = r[0] + np.minimum(d, 0.0).sum(axis=0)
+            hi = r[0] + np.maximum(d, 0.0).sum(axis=0)
+            g.center = 0.5 * (lo + hi)
+            g.gain = cfg.adc.full_scale / np.maximum(0.5 * (hi - lo), 1e-30)
+            patterns += nc + 1
+        else:
+            g.center = np.zeros_like(g.const_i)
+            g.gain = np.full_like(g.const_i, cfg.tia.transimpedance)
+        if self._differential:
+            g.ref = np.zeros_like(g.const_i)
+            return patterns * reads
+        t0 = np.full((1, nc), t_zero)
+        if not cfg.errors.adc_quantization:  # R analog readings: one Gaussian of var / R
+            g.ref = self._readings(g, t0, 1, reads)[0, 0]
+        else:
+            g.ref = self._adc_average(g, t0, reads)
+        return (patterns + 1) * reads
 
     def _pack(self, scale: float) -> None:
         """Per-group operands of :func:`~._detect.detect`, fixed once programmed."""
@@ -481,26 +668,18 @@ class PhotonicMVM:
         self._fast32 = (self._noisy and self.config.errors.adc_quantization and self._need_s
                         and self._dtype == np.float32 and self.config.adc.bits <= 16)
 
-    def _integrated(self, ranges: list[tuple[np.ndarray, np.ndarray]]) -> _Tile:
+    def _integrated(self) -> _Tile:
         """All column tiles as one time-integrated conversion: the photocharges of the
-        passes add, so do their idle-channel currents, references and reachable ranges
-        (the auto-ranged ADC maps the summed range); the per-pass shot noise sums to a
+        passes add, so do their idle-channel currents; the per-pass shot noise sums to a
         Gaussian whose variance is linear in the summed common-mode power, the thermal and
-        dark noise variances scale with the number of passes."""
-        cfg = self.config
+        dark noise variances scale with the number of passes. Its reference and range are
+        measured through the integrated conversion itself."""
         tiles = self._tiles
-        lo = sum(r[0] for r in ranges)
-        hi = sum(r[1] for r in ranges)
-        if cfg.adc.auto_range:
-            center = 0.5 * (lo + hi)
-            gain = cfg.adc.full_scale / np.maximum(0.5 * (hi - lo), 1e-30)
-        else:
-            center = np.zeros_like(lo)
-            gain = np.full_like(lo, cfg.tia.transimpedance)
         ws_c = np.concatenate([t.ws_c for t in tiles], axis=0)  # (n_in, K)
+        zeros = np.zeros_like(tiles[0].const_i)
         return _Tile(0, ws_c.shape[0], np.ascontiguousarray(ws_c.T).T, ws_c,
                      sum(t.const_i for t in tiles), sum(t.const_s for t in tiles),
-                     sum(t.ref for t in tiles), center, gain,
+                     zeros, zeros.copy(), np.ones_like(zeros),
                      np.concatenate([t.pline for t in tiles]), len(tiles))
 
     # ------------------------------------------------------------------ computing
@@ -549,6 +728,8 @@ class PhotonicMVM:
             use_gate = False
         s_x = np.empty(nb)
         inv_s = np.empty(nb)
+        # one scale for the batch (the DAC reference, set once) or each sample's own max
+        bscale = (float(np.max(np.abs(xa))) or 1.0) if self._batch_scaling else 0.0
         noisy = self._noisy
         if noisy or self._rin_sigma > 0.0:
             keys = self._generator(rng).bit_generator.random_raw(2 * len(self._groups))
@@ -576,7 +757,7 @@ class PhotonicMVM:
                 encode_rows(xa, 0, nb, tile.c0, self._differential, enc.continuous,
                             enc.t_min, enc.t_max - enc.t_min, enc.bounds, enc.levels,
                             enc.start, tile.pline, self._rin_sigma, keys[2 * i], s_x, inv_s,
-                            pv)
+                            pv, bscale)
                 if self.timing is not None:  # each tile's batch is one symbol sequence
                     gmat = self._dyn[i].products(pv, nb, self._passes, self.n_inputs,
                                                  self._dtype)
@@ -589,7 +770,7 @@ class PhotonicMVM:
                               threads if fused else 1, xa, inv_s, tile.c0,
                               self._differential, enc.continuous, enc.t_min,
                               enc.t_max - enc.t_min, enc.bounds, enc.levels, enc.start,
-                              tile.pline, self._rin_sigma, keys[2 * i])
+                              tile.pline, self._rin_sigma, keys[2 * i], bscale)
         self.adc_clipped += clipped
         return out[0] if single else out
 
@@ -605,8 +786,11 @@ class PhotonicMVM:
             raise RuntimeError("the core is not programmed; call program(W) first")
         xa = check_array("x", x, ndim=2)
         n_out, n_in = self._shape
-        s_x = np.max(np.abs(xa), axis=1)
-        s_x[s_x == 0.0] = 1.0
+        if self._batch_scaling:
+            s_x = np.full(xa.shape[0], float(np.max(np.abs(xa))) or 1.0)
+        else:
+            s_x = np.max(np.abs(xa), axis=1)
+            s_x[s_x == 0.0] = 1.0
         u = xa / s_x[:, None]
         v_sets = [np.maximum(u, 0.0), np.maximum(-u, 0.0)] if self._differential else \
             [0.5 * (u + 1.0)]

@@ -48,7 +48,7 @@ from typing import cast
 import numpy as np
 from numpy.typing import ArrayLike
 
-from photonic_dfa.base.arrays import FloatArray, IntArray
+from photonic_dfa.base.arrays import FloatArray, IntArray, RealArray
 from photonic_dfa.base.memory import check_memory
 from photonic_dfa.base.tomlfile import read_toml
 from photonic_dfa.base.validation import check_array, check_int, check_scalar
@@ -75,6 +75,7 @@ __all__ = [
     "FabricatedChip",
     "ChipTruth",
     "evaluation_truth",
+    "fabrication_design",
     "load_chip_toml",
 ]
 
@@ -261,6 +262,7 @@ class FabricatedChip:
         self.__count = 0
         self.__samples = 0
         self.__time = 0.0
+        self.__epoch = 0
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -285,34 +287,14 @@ class FabricatedChip:
                      "use fewer banks or rings for a fabricated chip")
         rng = np.random.default_rng([seed, 0xFAB])
         n, m = cfg.core.n_inputs, cfg.core.n_outputs
-        lam = build_laser(cfg).wavelengths
-        spacing = float(np.mean(np.diff(lam))) if n > 1 else float(build_ring(cfg).fsr()) / 4
-        local = 0.5 * spacing if spec.resonance_spread is None else spec.resonance_spread
-        common = 0.5 * spacing if spec.common_offset_spread is None else \
-            spec.common_offset_spread
+        design, local, common = fabrication_design(cfg, spec)
+        lam = design.channel_wavelengths
+        bias = design.tuning_bias
         xt = build_crosstalk(cfg)
         heater = build_heater(cfg)
         ring = build_ring(cfg)
-        auto = WeightBank.design(tuple(lam), ring=ring, heater=heater,
-                                 ring_pitch=cfg.crosstalk.ring_pitch,
-                                 crosstalk=xt if xt is not None else False)
-        auto_bias = max(0.0, float(np.max(lam - _cold_resonances(auto, lam))))
-        extra = 4.0 * math.hypot(local, common) if spec.tuning_bias is None else \
-            spec.tuning_bias
-        design_bank = WeightBank.design(
-            tuple(lam), ring=ring, heater=heater, ring_pitch=cfg.crosstalk.ring_pitch,
-            crosstalk=xt if xt is not None else False, bias=min(auto_bias + extra, 1e-7))
-        bias = auto_bias + extra
-        lsb = (cfg.heater.max_power / (2.0**cfg.heater.dac_bits - 1.0)
-               if cfg.errors.heater_quantization else 0.0)
-        shift = 1e3 * float(ring.resonance_shift(1e-3 * heater.thermal_resistance, lam[n // 2]))
+        shift = design.shift_per_watt
         fsr = float(ring.fsr(lam[n // 2]))
-        design = DesignInfo(
-            n_inputs=n, n_outputs=m, channel_wavelengths=np.array(lam),
-            max_heater_power=cfg.heater.max_power, heater_lsb=lsb, tuning_bias=bias,
-            shift_per_watt=shift, linewidth=float(ring.fwhm(lam[n // 2])),
-            branch_width=design_bank.branch_fraction * min(spacing, fsr),
-            design_bank=design_bank)
 
         # --- resonances: chip-wide + per-ring offsets, faults
         offsets = common * rng.standard_normal() + local * rng.standard_normal((m, n))
@@ -356,7 +338,7 @@ class FabricatedChip:
         ra_flat = RingArrays.from_rings(flat)
         ra = RingArrays(*(np.asarray(getattr(ra_flat, f.name)).reshape(m, 1, n)
                           for f in fields(RingArrays)))
-        bus_len = design_bank.bus_length
+        bus_len = design.design_bank.bus_length
         solver = cfg.bank.solver
         if bus_len > 0.0:
             # a bus of positive length always has an element (None only for length 0)
@@ -421,6 +403,12 @@ class FabricatedChip:
         return self.__time
 
     @property
+    def drift_steps(self) -> int:
+        """How many drift steps the chip has taken (a counter, not the temperature): its
+        cores re-evaluate their banks at their next use when it changes."""
+        return self.__epoch
+
+    @property
     def heater_powers(self) -> FloatArray:
         """The commanded heater powers ``(M, N)`` (W)."""
         return self.__powers.copy()
@@ -445,6 +433,8 @@ class FabricatedChip:
         t.ambient_bank = t.ambient_bank + self.spec.bank_drift_fraction * sigma * \
             t.rng.standard_normal(t.ambient_bank.shape)
         self.__time += dt
+        if sigma > 0.0:
+            self.__epoch += 1
 
     def apply_heater_powers(self, heater_powers: ArrayLike) -> None:
         """Command heater powers ``(M, N)`` in W, each in [0, max_heater_power]."""
@@ -505,7 +495,7 @@ class FabricatedChip:
         itself to invert.
         """
         check_scalar("weight_limit", weight_limit, 0.0, low_inclusive=False)
-        return _BenchCore(self.config, banks=_true_banks(self), weight_limit=weight_limit)
+        return _BenchCore(self, weight_limit)
 
     def design_heater_powers(self, targets: ArrayLike) -> FloatArray:
         """Uncalibrated programming: the design bank's inverse for targets ``(..., M, N)``
@@ -558,6 +548,41 @@ class FabricatedChip:
         mean = np.sum(coef * ((1.0 + t.half_m) * drop - (1.0 - t.half_m) * thru), axis=-1)
         var = _noise_variance(self.config, self.spec, coef, thru, drop, t.half_m)
         return mean, var
+
+
+def fabrication_design(cfg: ChipConfig, spec: FabricationSpec) -> tuple[DesignInfo, float, float]:
+    """The design a chip of ``cfg`` is fabricated from under ``spec``: its data sheet (the
+    bank with every cold resonance ``tuning_bias`` blue of its channel) and the per-ring and
+    chip-wide resonance spreads (m). The performance model's heater power comes from the
+    same bank (:func:`photonic_dfa.architecture.performance.heater_powers`)."""
+    n = cfg.core.n_inputs
+    lam = build_laser(cfg).wavelengths
+    spacing = float(np.mean(np.diff(lam))) if n > 1 else float(build_ring(cfg).fsr()) / 4
+    local = 0.5 * spacing if spec.resonance_spread is None else spec.resonance_spread
+    common = 0.5 * spacing if spec.common_offset_spread is None else spec.common_offset_spread
+    xt = build_crosstalk(cfg)
+    heater = build_heater(cfg)
+    ring = build_ring(cfg)
+    auto = WeightBank.design(tuple(lam), ring=ring, heater=heater,
+                             ring_pitch=cfg.crosstalk.ring_pitch,
+                             crosstalk=xt if xt is not None else False)
+    auto_bias = max(0.0, float(np.max(lam - _cold_resonances(auto, lam))))
+    extra = 4.0 * math.hypot(local, common) if spec.tuning_bias is None else spec.tuning_bias
+    design_bank = WeightBank.design(
+        tuple(lam), ring=ring, heater=heater, ring_pitch=cfg.crosstalk.ring_pitch,
+        crosstalk=xt if xt is not None else False, bias=min(auto_bias + extra, 1e-7))
+    bias = auto_bias + extra
+    lsb = (cfg.heater.max_power / (2.0**cfg.heater.dac_bits - 1.0)
+           if cfg.errors.heater_quantization else 0.0)
+    shift = 1e3 * float(ring.resonance_shift(1e-3 * heater.thermal_resistance, lam[n // 2]))
+    fsr = float(ring.fsr(lam[n // 2]))
+    design = DesignInfo(
+        n_inputs=n, n_outputs=cfg.core.n_outputs, channel_wavelengths=np.array(lam),
+        max_heater_power=cfg.heater.max_power, heater_lsb=lsb, tuning_bias=bias,
+        shift_per_watt=shift, linewidth=float(ring.fwhm(lam[n // 2])),
+        branch_width=design_bank.branch_fraction * min(spacing, fsr),
+        design_bank=design_bank)
+    return design, local, common
 
 
 def _cold_resonances(bank: WeightBank, lam: FloatArray) -> FloatArray:
@@ -646,7 +671,25 @@ class ChipTruth:
 
 
 class _BenchCore(PhotonicMVM):
-    """A fabricated chip's core: programmed through heater powers only."""
+    """A fabricated chip's core: programmed through heater powers only. It runs on the
+    chip's banks at the chip's current ambient: when the ambient has moved
+    (:meth:`FabricatedChip.advance`), the next ``program`` or ``matvec`` uses the drifted
+    banks (the held heater powers then realise other weights; the reference and ranges
+    measured at programming stay, :meth:`PhotonicMVM.rebank`)."""
+
+    def __init__(self, chip: FabricatedChip, weight_limit: float) -> None:
+        super().__init__(chip.config, banks=_true_banks(chip), weight_limit=weight_limit)
+        self._chip = chip
+        self._epoch = chip.drift_steps
+
+    def _follow(self) -> bool:
+        """Whether the chip's ambient moved since this core last looked (and refresh the
+        banks it programs on)."""
+        if self._chip.drift_steps == self._epoch:
+            return False
+        self._epoch = self._chip.drift_steps
+        self._banks = _true_banks(self._chip)
+        return True
 
     def program(self, weights: ArrayLike, *, scale: float | None = None,
                 heater_powers: HeaterPowers | None = None, clip: bool = True) -> ProgramInfo:
@@ -654,7 +697,14 @@ class _BenchCore(PhotonicMVM):
             raise ValueError("a fabricated chip is programmed through heater powers (e.g. "
                              "program(W, heater_powers=calibration.program_hook())), not "
                              "through its hidden model")
+        self._follow()
         return super().program(weights, scale=scale, heater_powers=heater_powers, clip=clip)
+
+    def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
+               rng: np.random.Generator | int | None = None) -> RealArray:
+        if self._follow() and self.programmed and self._banks is not None:
+            self.rebank(self._banks)
+        return super().matvec(x, gate=gate, rng=rng)
 
 
 def _true_banks(chip: FabricatedChip) -> tuple[WeightBank, ...]:

@@ -5,7 +5,10 @@ Filipovich et al. (Optica 2022) model the on-chip error of every element of ``B 
 ``max|e| * N(0.03, 0.618)`` (:data:`.digital.AUTHORS_ERROR`); here ``B`` is uniform in
 [-1, 1) with shape (width, 10) and
 ``e = softmax(z) - onehot`` as at the output of an MNIST classifier. The simulated error
-``y - B e`` is expressed in the same unit (divided by ``max|e|`` of its sample), and also
+``y - B e`` is expressed in the same unit: divided by the ``max|e|`` the chip scaled its
+inputs by (``core.input_scaling``: each sample's own with ``"sample"``, the default; the
+batch's with ``"batch"``, as the authors' code scales), so chip and model are compared
+under the same scaling, stated in the result. Also
 relative to the full scale ``max_j sum_k |B_jk|`` (the largest ``|B e|`` can be, per unit
 ``max|e|``). Effective bits use :func:`photonic_dfa.devices.photodetector.effective_bits`
 over the bipolar range ``2 x full scale``.
@@ -45,6 +48,10 @@ class MacErrorResult:
     weight_rms_error: float
     adc_clipped: int
     errors: np.ndarray  # (samples * width,) in units of max|e|
+    #: ``"batch"`` or ``"sample"``: whose max|e| the chip (and the model) scale by
+    scaling: str = "sample"
+    #: samples per batch (the batch max|e| is over this many)
+    batch: int = 1
 
     @property
     def std_relative(self) -> float:
@@ -66,6 +73,7 @@ class MacErrorResult:
             "authors_std_relative_to_full_scale": AUTHORS_ERROR.std / self.full_scale,
             "authors_effective_bits": self.authors_enob,
             "weight_rms_error": self.weight_rms_error, "adc_clipped": self.adc_clipped,
+            "input_scaling": self.scaling, "batch": self.batch,
         }
 
 
@@ -98,12 +106,16 @@ def mac_error_memory(samples: int, width: int) -> int:
 
 
 def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
-                      seed: int = 0, batch: int = 1024, core: MeasuredCore | None = None
+                      seed: int = 0, batch: int = 64, core: MeasuredCore | None = None
                       ) -> MacErrorResult:
-    """Run ``samples`` random DFA products of a (width, 10) ``B`` through the core.
+    """Run ``samples`` random DFA products of a (width, 10) ``B`` through the core, in
+    batches of ``batch`` (default 64, the MNIST training batch: with batch scaling the
+    scale is that batch's max|e|).
 
     ``core``: the core to measure (e.g. a calibrated fabricated chip's), default
     ``PhotonicMVM(cfg)``, the design chip."""
+    batch = check_int("batch", batch, 1, 10**8)
+    per_batch = cfg.core.input_scaling == "batch"
     samples = check_int("samples", samples, 1, 10**8)
     width = check_int("width", width, 1, 10**6)
     check_memory(f"{samples} samples of width {width}", mac_error_memory(samples, width),
@@ -117,7 +129,9 @@ def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
     for i in range(0, samples, batch):
         chunk = e[i:i + batch]
         y = core.matvec(chunk, rng=rng)
-        err[i:i + batch] = (y - chunk @ b.T) / np.abs(chunk).max(axis=1, keepdims=True)
+        scale = np.abs(chunk).max() if per_batch else \
+            np.abs(chunk).max(axis=1, keepdims=True)
+        err[i:i + batch] = (y - chunk @ b.T) / scale
     flat = err.ravel()
     fs = float(np.abs(b).sum(axis=1).max())
     rms = float(np.sqrt(np.mean(flat**2)))
@@ -127,7 +141,8 @@ def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
         full_scale=fs, enob=float(effective_bits(max(rms, 1e-300), full_range)),
         authors_enob=float(effective_bits(np.hypot(AUTHORS_ERROR.std, AUTHORS_ERROR.mean),
                                           full_range)),
-        weight_rms_error=info.weight_rms_error, adc_clipped=core.adc_clipped, errors=flat)
+        weight_rms_error=info.weight_rms_error, adc_clipped=core.adc_clipped, errors=flat,
+        scaling=cfg.core.input_scaling, batch=batch)
 
 
 def plot_mac_error(res: MacErrorResult, path: str | Path) -> Path:
@@ -158,7 +173,8 @@ def plot_mac_error(res: MacErrorResult, path: str | Path) -> Path:
         ax.set_ylabel("density")
         ax.set_title(title)
         ax.legend(fontsize=8)
-    fig.suptitle(f"MAC error, B {res.width}x10, {res.samples} DFA errors: "
+    fig.suptitle(f"MAC error, B {res.width}x10, {res.samples} DFA errors, "
+                 f"{res.scaling} max|e| scaling: "
                  f"{res.enob:.2f} effective bits (authors' model {res.authors_enob:.2f})",
                  fontsize=10)
     fig.tight_layout()

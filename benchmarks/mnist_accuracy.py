@@ -4,7 +4,9 @@ SGD lr 0.01 momentum 0.9, batch 64, 10 epochs).
 Reports the standard 10k test accuracy of the final model and the authors' protocol
 (best-validation epoch scored on the held-out 5000), training time per epoch, and the
 targets: backprop >= 98.0 %, digital DFA >= 97.5 % (10k test accuracy). Ends with one JSON
-line. Usage: ``python benchmarks/mnist_accuracy.py [--modes ...] [--epochs N] [--out DIR]``.
+line. Usage: ``python benchmarks/mnist_accuracy.py [--modes ...] [--epochs N] [--out DIR]``;
+``--drift-rate K`` (K/sqrt(s) of chip time) and ``--recalibrate-every N`` (feedback
+products) let the photonic run's fabricated chip drift (``photonic_dfa.training.chip``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ def main() -> None:
     ap.add_argument("--init", default=None)
     ap.add_argument("--out", type=Path, default=Path("results/bench/mnist_accuracy"))
     ap.add_argument("--data-dir", type=Path, default=None)
+    ap.add_argument("--drift-rate", type=float, default=0.0)
+    ap.add_argument("--recalibrate-every", type=int, default=0)
     args = ap.parse_args()
+    chip: dict[str, float | int] = {}
+    if args.drift_rate:
+        chip["drift_rate"] = args.drift_rate
+    if args.recalibrate_every:
+        chip["recalibrate_every"] = args.recalibrate_every
     data = load_mnist(args.data_dir)
     figures: dict[str, dict[str, float]] = {}
     for mode in args.modes:
@@ -41,6 +50,8 @@ def main() -> None:
             over["epochs"] = args.epochs
         if args.init is not None:
             over["init"] = args.init
+        if mode == "photonic" and chip:
+            over["chip"] = chip
         cfg = preset("full", **over)
         t0 = time.perf_counter()
         s = Trainer(cfg, data, args.out / mode, progress=False).run()

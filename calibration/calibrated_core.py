@@ -6,7 +6,19 @@ fabrication spread, crosstalk, detector noise), calibrates it through its measur
 (:func:`~.pipeline.calibrate`), and returns a :class:`CalibratedCore`: ``program(W)`` sets
 the heaters from the calibration's weight lookup (the only programming path a real chip
 has), ``matvec`` is the fabricated chip's own core (noise, converters, gating at the
-detector). Training, sweeps and ``photonic-dfa mac-error`` all build their chip here.
+detector).
+
+Training programs through the weight lookup (``stage="lookup"``), not the closed loop
+(:func:`~.refinement.refine_closed_loop`): the lookup is a table inverted for any target
+with no further readings, while the closed loop iterates readings on one programmed
+``(M, N)`` setting of the physical banks, so a matrix tiled in time (the MNIST feedback
+``(800, 10)`` is 25 row tiles) would need its own loop per tile, every time it is
+programmed and after every drift. The price is weight accuracy: about 7.2 effective bits
+with the lookup against 8.7 after the closed loop (``benchmarks/calibration_accuracy.py``).
+
+``advance`` lets the chip's ambient drift; ``recalibrate`` runs the drift re-calibration
+and programs the last target again. Training, sweeps and ``photonic-dfa mac-error`` all
+build their chip here.
 """
 
 from __future__ import annotations
@@ -19,8 +31,9 @@ from numpy.typing import ArrayLike
 from photonic_dfa.architecture.config import ChipConfig
 from photonic_dfa.architecture.core import PhotonicMVM, ProgramInfo
 from photonic_dfa.architecture.fabricated import FabricatedChip, FabricationSpec
-from photonic_dfa.base.arrays import RealArray
+from photonic_dfa.base.arrays import FloatArray, RealArray
 
+from .drift import recalibrate_drift
 from .pipeline import CalibrationOptions, calibrate
 from .result import STAGES, CalibrationResult
 
@@ -40,6 +53,11 @@ class CalibratedCore:
     core: PhotonicMVM
     stage: str = "lookup"
     allow_flagged: bool = False
+    #: the last programmed target, re-programmed after a drift re-calibration
+    weights: FloatArray | None = None
+    #: drift re-calibrations done and the readings they took
+    recalibrations: int = 0
+    recalibration_readings: int = 0
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -58,8 +76,26 @@ class CalibratedCore:
 
     def program(self, weights: ArrayLike) -> ProgramInfo:
         """Set the heaters for ``weights`` ``(n_out, n_in)`` from the calibration lookup."""
+        self.weights = np.array(weights, dtype=float)
         return self.core.program(
             weights, heater_powers=self.result.program_hook(self.stage, self.allow_flagged))
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of chip time pass: the ambient random-walks
+        (:meth:`FabricatedChip.advance`); the programmed heaters hold their powers, so the
+        realised weights drift until :meth:`recalibrate`."""
+        self.chip.advance(seconds)
+
+    def recalibrate(self, points: int = 3, rounds: int = 2) -> ProgramInfo | None:
+        """Drift re-calibration (:func:`~.drift.recalibrate_drift`: a few readings per
+        ring shift the lookup by the measured common shift), then the last target is
+        programmed again through the updated lookup (re-measuring its reference and
+        ranges). Returns that programming's info (``None`` if nothing was programmed)."""
+        update = recalibrate_drift(self.chip, self.result, points=points, rounds=rounds)
+        self.result = update.result
+        self.recalibrations += 1
+        self.recalibration_readings += update.measurements
+        return None if self.weights is None else self.program(self.weights)
 
     def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
                rng: np.random.Generator | None = None) -> RealArray:

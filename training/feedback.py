@@ -184,8 +184,11 @@ class ChipFeedback(_DFABase):
     """DFA through a matrix-vector core: ``program([B_1 | B_2 | ...]^T)`` once, then per batch
     ``delta = core.matvec(e / s, gate=f'(a)) * s / sqrt(n_l)`` with ``s = max|e|``.
 
-    ``e`` is scaled to full scale [-1, 1] before the core (the modulators' range) and back after;
-    the ReLU-derivative gate is applied by the core (at the detector).
+    ``e`` is scaled to full scale [-1, 1] by the batch's ``max|e|`` before the core (the
+    modulators' range) and back after, as the ``gaussian`` mode and the authors' code
+    scale; the chip's own ``core.input_scaling`` then applies on top (``"sample"``, the
+    default, rescales each sample to full scale; ``"batch"`` leaves these inputs as they
+    are). The ReLU-derivative gate is applied by the core (at the detector).
     """
 
     name = "photonic"

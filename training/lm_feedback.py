@@ -39,10 +39,12 @@ class PhotonicCore:
 
     ``chip`` is any :class:`~photonic_dfa.architecture.digital.MatVecCore`: by default a
     fabricated chip programmed through its calibration
-    (:func:`photonic_dfa.calibration.calibrated_core.calibrated_core`). Each token's error
-    vector is scaled to the modulators' full scale ``[-1, 1]`` by its own ``max|e|`` (a
-    digital prescale before the DACs) and the scale undone after detection; the
-    vocabulary-size inputs are tiled onto the core's channels by the core itself.
+    (:func:`photonic_dfa.calibration.calibrated_core.calibrated_core`). The chip scales
+    the error vectors onto the modulators' full scale ``[-1, 1]`` itself, as its
+    configuration's ``core.input_scaling`` says (default each token's own ``max|e|``;
+    ``"batch"``: one for the batch of tokens), and undoes the
+    scale after detection; the vocabulary-size inputs are tiled onto the core's channels by
+    the core itself.
     """
 
     def __init__(self, chip: MatVecCore, rng: np.random.Generator) -> None:
@@ -55,10 +57,8 @@ class PhotonicCore:
     def matvec(self, x: ArrayLike, gate: ArrayLike | None = None,
                rng: np.random.Generator | None = None) -> NDArray[np.float32]:
         xa = np.asarray(x, dtype=float)
-        s = np.abs(xa).max(axis=1, keepdims=True)
-        s[s == 0] = 1.0
-        y = self.chip.matvec(xa / s, gate=gate, rng=self.rng if rng is None else rng)
-        return (y * s).astype(np.float32)
+        y = self.chip.matvec(xa, gate=gate, rng=self.rng if rng is None else rng)
+        return np.asarray(y, dtype=np.float32)
 
 
 def make_core(kind: str, seed: int, mean: float = AUTHORS_ERROR.mean,

@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=int_type(1, MAX_WIDTH), default=800,
                    help=f"rows of B (hidden width), at most {MAX_WIDTH}")
     p.add_argument("--seed", type=seed_type, default=0, help="seed of B, e and the noise")
+    p.add_argument("--batch", type=int_type(1, MAX_SAMPLES), default=64,
+                   help="DFA errors per matvec (with core.input_scaling = 'batch' the "
+                   "inputs are scaled by this batch's max|e|)")
     p.add_argument("--out", type=directory("output directory"), default="results/mac_error",
                    help="output directory")
     p.add_argument("--calibrated", action="store_true",
@@ -74,11 +77,12 @@ def run(args: argparse.Namespace) -> int:
         core = calibrated_core(cfg, args.fab_seed, spec)
         print(f"fabricated chip (seed {args.fab_seed}): {core.describe()}")
         res = measure_mac_error(cfg, samples=args.samples, width=args.width, seed=args.seed,
-                                core=core)
+                                batch=args.batch, core=core)
     else:
         cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
         note_fabrication(args.chip, "mac-error without --calibrated measures the design chip")
-        res = measure_mac_error(cfg, samples=args.samples, width=args.width, seed=args.seed)
+        res = measure_mac_error(cfg, samples=args.samples, width=args.width, seed=args.seed,
+                                batch=args.batch)
     out = Path(args.out)
     png = plot_mac_error(res, out / "mac_error.png")
     s = res.summary()
@@ -91,8 +95,12 @@ def run(args: argparse.Namespace) -> int:
         ("std / full scale", f"{res.std_relative:.2e}", f"{sd / fs:.2e}"),
         ("effective bits", f"{res.enob:.2f}", f"{res.authors_enob:.2f}"),
     ]
+    unit = (f"max|e| of each batch of {res.batch}" if res.scaling == "batch"
+            else "max|e| of each sample")
     print(f"MAC error of B ({res.width}x10) e over {res.samples} DFA errors "
           f"(full scale {res.full_scale:.3f} max|e|)")
+    print(f"both under core.input_scaling = {res.scaling!r}: inputs and errors in units of "
+          f"the {unit}")
     print(f"{'':<20}{'simulated chip':>16}{'authors model':>16}")
     for name, a, b in rows:
         print(f"{name:<20}{a:>16}{b:>16}")

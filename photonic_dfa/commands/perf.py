@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_command, input_file, note_fabrication, output_file
+from ._common import add_command, input_file, output_file
 
 
 def optics_summary(cfg: object) -> str:
@@ -48,13 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from photonic_dfa.architecture.config import ChipConfig
+    from photonic_dfa.architecture.fabricated import load_chip_toml
     from photonic_dfa.architecture.performance import format_report, performance, scenarios
     from photonic_dfa.base.atomic import write_json
 
-    cfg = ChipConfig.from_toml(args.chip) if args.chip else ChipConfig()
-    note_fabrication(args.chip, "perf models the design chip")
-    reports = [performance(cfg, name="chip" if args.chip else "default chip")]
-    reports += [performance(c, name=n) for n, c in scenarios(cfg).items()]
+    cfg, spec = load_chip_toml(args.chip) if args.chip else (ChipConfig(), None)
+    reports = [performance(cfg, name="chip" if args.chip else "default chip", spec=spec)]
+    reports += [performance(c, name=n, spec=sp) for n, (c, sp) in scenarios(cfg).items()]
     print("\n\n".join(format_report(r) for r in reports))
     print()
     print(optics_summary(cfg))

@@ -47,6 +47,13 @@ def add_chip_arguments(p: argparse.ArgumentParser) -> None:
                    "fabricated chip programmed through its calibration (the default)")
     p.add_argument("--fab-seed", type=seed_type, default=None,
                    help="photonic mode: seed of the fabricated chip (default 0)")
+    p.add_argument("--drift-rate", type=number, default=None, metavar="K/sqrt(s)",
+                   help="photonic mode: the fabricated chip's ambient random-walks at this "
+                   "rate per sqrt(second of chip time) while training (chip time from the "
+                   "symbols every feedback product takes); default 0, a frozen chip")
+    p.add_argument("--recalibrate-every", type=int_type(0), default=None, metavar="N",
+                   help="photonic mode: drift re-calibration (and re-programming) every N "
+                   "feedback products; default 0, never")
 
 
 def add_hidden_argument(p: argparse.ArgumentParser) -> None:
@@ -79,13 +86,21 @@ def chip_arguments_used(args: argparse.Namespace, used: bool, why: str) -> None:
     """The chip options are refused where no photonic feedback runs (they would be ignored)."""
     refuse_unused(args, used, why, {
         "--chip": args.chip, "--ideal-chip": args.ideal_chip,
-        "--design-chip": args.design_chip, "--fab-seed": args.fab_seed})
+        "--design-chip": args.design_chip, "--fab-seed": args.fab_seed,
+        "--drift-rate": getattr(args, "drift_rate", None),
+        "--recalibrate-every": getattr(args, "recalibrate_every", None)})
     if args.ideal_chip and (args.chip or args.design_chip):
         raise ValueError("--ideal-chip is the error-free default chip; it excludes --chip "
                          "and --design-chip")
     if args.fab_seed is not None and (args.ideal_chip or args.design_chip):
         raise ValueError("--fab-seed seeds a fabricated chip; --ideal-chip and --design-chip "
                          "use none")
+    drift, recal = getattr(args, "drift_rate", None), getattr(args, "recalibrate_every", None)
+    if (drift is not None or recal is not None) and (args.ideal_chip or args.design_chip):
+        raise ValueError("--drift-rate and --recalibrate-every act on a fabricated chip; "
+                         "--ideal-chip and --design-chip have none")
+    if drift is not None and not (0.0 <= drift < float("inf")):
+        raise ValueError(f"--drift-rate must be a finite rate >= 0 K/sqrt(s), got {drift}")
     if used:  # the chip file and the fabricated chip's size checked before the data is read
         from photonic_dfa.architecture.config import ChipConfig
         from photonic_dfa.architecture.fabricated import fabricated_chip_memory
@@ -111,6 +126,10 @@ def chip_options(args: argparse.Namespace) -> dict[str, Any]:
         opts["design"] = True
     if getattr(args, "fab_seed", None):
         opts["fab_seed"] = int(args.fab_seed)
+    if getattr(args, "drift_rate", 0.0):
+        opts["drift_rate"] = float(args.drift_rate)
+    if getattr(args, "recalibrate_every", 0):
+        opts["recalibrate_every"] = int(args.recalibrate_every)
     return opts
 
 

@@ -120,8 +120,10 @@ def test_noise_std_matches_detector_model(source, mode, acc, n_in):
     measured = y.std(axis=0)
     analytic = core.analytic_noise_std(x[:1])[0]
     assert np.all(np.abs(measured / analytic - 1.0) < 0.1), (measured, analytic)
-    # the mean is still W x
-    assert np.allclose(y.mean(axis=0), x[0] @ w.T, atol=5 * analytic.max() / np.sqrt(4000))
+    # the mean is still W x, to the measured reference's error (reading noise at u = 0,
+    # at most about twice the noise at x, over sqrt(bank.measure_readings))
+    tol = 5 * analytic.max() * np.sqrt(1 / 4000 + 4 / cfg.bank.measure_readings)
+    assert np.allclose(y.mean(axis=0), x[0] @ w.T, atol=tol)
 
 
 def test_rin_is_correlated_across_banks():
@@ -188,6 +190,8 @@ def test_result_does_not_depend_on_thread_count(mode, gated, bits):
     if gated:
         assert np.all(ys[0][~gate] == 0.0)
         ref = np.where(gate, ref, 0.0)
+    # 0.040 with each sample scaled to full range (the default); 0.066 with one scale for
+    # the batch (samples below the batch's max use part of the modulators' range)
     assert np.std(ys[0] - ref) / np.abs(x @ w.T).max() < 0.05
 
 

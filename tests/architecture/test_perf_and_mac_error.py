@@ -24,7 +24,7 @@ def test_mac_rate_and_energy_terms():
     r = performance(cfg, hold_trim=hold)
     n, m, f = 4, 4, cfg.core.symbol_rate
     assert r.mac_per_s == n * m * f
-    assert r.power["heaters (trim offsets)"] == pytest.approx(n * m * hold[1])
+    assert r.power["heaters (fabrication bias)"] == pytest.approx(n * m * hold[1])
     assert r.power["ADCs"] == pytest.approx(m * cfg.adc.walden_fom * 2**cfg.adc.bits * f)
     assert r.energy_per_mac == pytest.approx(sum(r.power.values()) / r.mac_per_s)
     assert sum(r.shares().values()) == pytest.approx(1.0)
@@ -72,3 +72,44 @@ def test_integrating_receiver_divides_adc_energy_by_column_passes():
     assert digit.power == one.power
     assert {k: v for k, v in integ.power.items() if k != "ADCs"} == {
         k: v for k, v in digit.power.items() if k != "ADCs"}
+
+
+def test_mac_error_scales_errors_as_the_chip_scales_inputs():
+    # with one scale per batch the error is in units of the batch's max|e| (as the
+    # authors' model); per-sample scaling in units of each sample's
+    cfg = ChipConfig.ideal().updated(**SMALL, **{"errors.dac_quantization": True})
+    for scaling in ("batch", "sample"):
+        res = measure_mac_error(cfg.updated(**{"core.input_scaling": scaling}), samples=64,
+                                width=12, batch=16)
+        assert res.scaling == scaling and res.batch == 16
+        assert res.summary()["input_scaling"] == scaling
+        assert 0.0 < res.std < 0.1
+
+
+def test_mac_rate_counts_channels_carrying_data_and_per_sample_scaling_is_charged():
+    hold = (1e-4, 2e-3)
+    cfg = ChipConfig().updated(**{"core.n_inputs": 16, "core.n_outputs": 4})
+    r = performance(cfg, hold_trim=hold)  # the MNIST feedback: 10 of 16 channels
+    assert r.used_inputs == 10 and r.mac_per_s == 10 * 4 * cfg.core.symbol_rate
+    full = performance(cfg.updated(**{"perf.workload_inputs": 0}), hold_trim=hold)
+    assert full.mac_per_s == 16 * 4 * cfg.core.symbol_rate
+    b = performance(cfg.updated(**{"core.input_scaling": "batch"}), hold_trim=hold)
+    assert b.power["per-sample scaling"] == 0.0  # batch scaling: one DAC reference
+    s = performance(cfg, hold_trim=hold)  # the default: each sample's own scale
+    p = cfg.perf
+    assert s.power["per-sample scaling"] == pytest.approx(
+        cfg.core.symbol_rate * (15 * p.compare_energy + 16 * p.multiply_energy))
+
+
+def test_heater_power_is_the_fabricated_chips():
+    from photonic_dfa.architecture.fabricated import FabricationSpec
+
+    cfg = ChipConfig().updated(**SMALL)
+    hold, bias = heater_powers(cfg)
+    # no spread, no bias to hold
+    hold0, bias0 = heater_powers(cfg, spec=FabricationSpec(
+        resonance_spread=0.0, common_offset_spread=0.0, tuning_bias=0.0))
+    assert abs(bias0) < 1e-3 * hold0 and hold0 == pytest.approx(hold, rel=1e-6)
+    # the default bias is four standard deviations of the spread: about 4 sqrt(2) half
+    # spacings of red shift, in heater power (crosstalk shares part of it)
+    assert bias > 0.5 * hold
