@@ -20,7 +20,8 @@ banks), every stage switchable through :class:`~photonic_dfa.architecture.config
    [T_min, T_max]``; without ``modulator_extinction`` an ideal ``t = v``;
 4. optics: ``p_k = P_k eta t_k (1 + eps_k)``, ``P_k`` the (spread) line power, ``eta`` the
    link and 1/M broadcast loss, ``eps_k ~ N(0, RIN B)`` per line and symbol (common to all
-   banks, as a laser's intensity noise is);
+   banks of one time slot, as a laser's intensity noise is; each row tile of a taller
+   matrix is another slot and draws its own);
 5. bank ``j``: drop and through powers ``T_drop,jk p_k`` and ``T_thru,jk p_k`` (realised
    transmissions of the programmed bank, tails included); balanced pair
    ``I = R sum_k (w_jk + m/2 s_jk) p_k`` with ``w = T_drop - T_thru``, ``s = T_drop + T_thru``,
@@ -737,6 +738,11 @@ class PhotonicMVM:
             keys = np.zeros(2 * len(self._groups), dtype=np.uint64)
         enc = self.encoder
         adc_on = self.config.errors.adc_quantization
+        # row tiles are separate time slots of the banks: each sees its own laser RIN
+        # (drawn per tile below; the encoding kernel's draw is shared by all rows)
+        rin_tiles = (self._rin_sigma > 0.0 and self.timing is None
+                     and n_out > self.config.core.n_outputs)
+        rin_enc = 0.0 if rin_tiles else self._rin_sigma
         # the first group stores, later ones add: no zero-fill pass over the output
         out = np.empty((nb, n_out)) if self._groups else np.zeros((nb, n_out))
         # the fused kernel may use several threads; after a BLAS product it stays on one
@@ -750,13 +756,13 @@ class PhotonicMVM:
                 pv = bufs[tile.nc] = np.empty((self._passes * nb, tile.nc), dtype=self._dtype)
             k64, k32, sc = self._packs[i]
             fused = (pv.shape[0] * tile.nc * tile.ws.shape[1] < SMALL_PRODUCT
-                     and self.timing is None)
+                     and self.timing is None and not rin_tiles)
             if fused:  # the kernel encodes each thread's samples itself
                 gmat = pv
             else:
                 encode_rows(xa, 0, nb, tile.c0, self._differential, enc.continuous,
                             enc.t_min, enc.t_max - enc.t_min, enc.bounds, enc.levels,
-                            enc.start, tile.pline, self._rin_sigma, keys[2 * i], s_x, inv_s,
+                            enc.start, tile.pline, rin_enc, keys[2 * i], s_x, inv_s,
                             pv, bscale)
                 if self.timing is not None:  # each tile's batch is one symbol sequence
                     gmat = self._dyn[i].products(pv, nb, self._passes, self.n_inputs,
@@ -764,17 +770,37 @@ class PhotonicMVM:
                 else:
                     # contiguous operand: a strided view would send matmul off its BLAS path
                     gmat = pv @ tile.ws
+                    if rin_tiles:
+                        self._add_row_tile_rin(gmat, pv, tile.ws, n_out, keys[2 * i])
             clipped += detect(pv, tile.ws_c, gmat, k64, k32, sc, nb, n_out, self._passes,
                               fused, self._need_s, noisy, adc_on, self._fast32,
                               keys[2 * i + 1], s_x, g, use_gate, out, i == 0,
                               threads if fused else 1, xa, inv_s, tile.c0,
                               self._differential, enc.continuous, enc.t_min,
                               enc.t_max - enc.t_min, enc.bounds, enc.levels, enc.start,
-                              tile.pline, self._rin_sigma, keys[2 * i], bscale)
+                              tile.pline, rin_enc, keys[2 * i], bscale)
         self.adc_clipped += clipped
         return out[0] if single else out
 
     __call__ = matvec
+
+    def _add_row_tile_rin(self, gmat: RealArray, p: RealArray, ws: RealArray, n_out: int,
+                          key: np.uint64) -> None:
+        """Add each row tile's own RIN to the products ``gmat = p @ ws``: channel powers
+        ``p (1 + sigma z_t)`` with ``z_t`` standard normal, independent per row tile ``t``
+        (the banks compute rows ``t M .. (t + 1) M - 1`` in time slot ``t``), so the term
+        ``sigma (p * z_t) @ ws[:, rows of t]``; ``ws`` holds the weight columns then, when
+        present, the common-mode columns of the same outputs."""
+        m = self.config.core.n_outputs
+        halves = ws.shape[1] // n_out
+        gen = np.random.default_rng(int(key))
+        for r0 in range(0, n_out, m):
+            cols = np.concatenate([np.arange(r0, min(r0 + m, n_out)) + h * n_out
+                                   for h in range(halves)])
+            z = gen.standard_normal(p.shape).astype(p.dtype, copy=False)
+            z *= self._rin_sigma
+            z *= p
+            gmat[:, cols] += z @ ws[:, cols]
 
     # ------------------------------------------------------------------ analysis
     def analytic_noise_std(self, x: ArrayLike) -> FloatArray:

@@ -61,6 +61,9 @@ class DriftingCore:
         self.products = 0
         self._pending = 0.0
         self._symbols_per_sample = 0
+        #: chip time of every ambient update so far: with the products count it replays
+        #: the drift (and its re-calibrations) exactly on a fresh chip of the same seed
+        self.advances: list[float] = []
 
     @property
     def chip_time(self) -> float:
@@ -82,10 +85,46 @@ class DriftingCore:
                           / self.core.config.core.symbol_rate)
         if self.products % self.step == 0:
             self.core.advance(self._pending)
+            self.advances.append(self._pending)
             self._pending = 0.0
         if self.recalibrate_every and self.products % self.recalibrate_every == 0:
             self.core.recalibrate()
         return y
+
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """What a checkpoint needs to restore the drifted chip (:meth:`load_state`)."""
+        return ({"drift_advances": np.array(self.advances, dtype=float)},
+                {"drift_products": self.products, "drift_pending": self._pending,
+                 "drift_recalibrate_every": self.recalibrate_every, "drift_step": self.step})
+
+    def load_state(self, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
+        """Bring a fresh, programmed core (same chip seed and options) to the state
+        :meth:`state` saved: the ambient updates and re-calibrations replayed in their
+        order, so the chip's own random streams (drift walk, reading noise) are where an
+        uninterrupted run would have them. The products themselves are not repeated (the
+        detector noise of the feedback comes from the training's own generator)."""
+        if self.products or self.advances:
+            raise RuntimeError("drift state can only be loaded into a fresh core")
+        if "drift_products" not in meta or "drift_advances" not in arrays:
+            raise ValueError("checkpoint has no drift state, but the chip drifts: it was "
+                             "made by a run without --drift-rate/--recalibrate-every")
+        if (int(meta["drift_recalibrate_every"]) != self.recalibrate_every
+                or int(meta["drift_step"]) != self.step):
+            raise ValueError("checkpoint drift schedule differs from this run's "
+                             f"(recalibrate every {meta['drift_recalibrate_every']} vs "
+                             f"{self.recalibrate_every})")
+        advances = [float(v) for v in np.asarray(arrays["drift_advances"], dtype=float)]
+        products = int(meta["drift_products"])
+        if len(advances) != products // self.step:
+            raise ValueError(f"checkpoint drift state is inconsistent: {len(advances)} "
+                             f"ambient updates for {products} products")
+        for k in range(1, products + 1):
+            if k % self.step == 0:
+                self.core.advance(advances[k // self.step - 1])
+            if self.recalibrate_every and k % self.recalibrate_every == 0:
+                self.core.recalibrate()
+        self.products, self.advances = products, advances
+        self._pending = float(meta["drift_pending"])
 
     @property
     def adc_clipped(self) -> int:

@@ -29,6 +29,7 @@ import numpy as np
 
 from photonic_dfa.architecture.digital import AUTHORS_ERROR, AuthorsErrorModel, MatVecCore
 
+from .chip import DriftingCore
 from .mlp import MLP, Workspace
 
 __all__ = [
@@ -228,12 +229,18 @@ class ChipFeedback(_DFABase):
         arrays, meta = super().state()
         if self.rng is not None:
             meta["rng"] = json.dumps(self.rng.bit_generator.state)
+        if isinstance(self.core, DriftingCore):  # a drifting chip's time and history
+            core_arrays, core_meta = self.core.state()
+            arrays.update(core_arrays)
+            meta.update(core_meta)
         return arrays, meta
 
     def load_state(self, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
         super().load_state(arrays, meta)
         if self.rng is not None and "rng" in meta:
             self.rng.bit_generator.state = json.loads(meta["rng"])
+        if isinstance(self.core, DriftingCore):
+            self.core.load_state(arrays, meta)
 
 
 def _check_name(name: str, meta: Mapping[str, Any]) -> None:

@@ -30,30 +30,58 @@ def register(subparsers: Any) -> None:
                     "giving its meaning, unit and source: the documented default chip "
                     "(--default), the same chip with every error source off (--ideal), or "
                     "the effective configuration of a file (--chip: checked, defaults filled "
-                    "in, an optional [fabrication] table kept). --out writes the file "
-                    "atomically instead of printing it. The result is what --chip of "
-                    "calibrate, layout, perf, mac-error, train and lm reads.",
-        example="photonic-dfa config --default > chip.toml")
+                    "in, an optional [fabrication] table kept), with --set changes applied. "
+                    "--out writes the file atomically instead of printing it. The result is "
+                    "what --chip of calibrate, layout, perf, mac-error, train and lm reads.",
+        example="photonic-dfa config --default --set core.symbol_rate=5e9 --out chip.toml")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--default", action="store_true", help="the documented default chip")
     which.add_argument("--ideal", action="store_true",
                        help="the default chip with every error source off")
     which.add_argument("--chip", type=input_file("chip configuration file"), metavar="TOML",
                        help="check this chip file and print its effective configuration")
+    p.add_argument("--set", dest="changes", action="append", type=setting, default=[],
+                   metavar="KEY=VALUE",
+                   help="change one parameter, e.g. core.symbol_rate=5e9 or errors.isi=true "
+                   "(a TOML value; repeatable)")
     # dest out_file: ``out`` names an output directory (locked) in every other command
     p.add_argument("--out", dest="out_file", type=output_file("TOML file"), metavar="FILE",
                    help="write the TOML to FILE (atomically) instead of standard output")
     p.set_defaults(func=run)
 
 
+def setting(text: str) -> tuple[str, object]:
+    """argparse ``type=`` for ``KEY=VALUE``: a dotted key and a TOML value (a bare word
+    is read as a string)."""
+    import tomllib
+
+    key, eq, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    if not eq or not key or not value:
+        raise argparse.ArgumentTypeError(f"must be KEY=VALUE, got {text!r}")
+    try:
+        parsed: object = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    return key, parsed
+
+
+def _changed(cfg: Any, args: argparse.Namespace) -> Any:
+    if not args.changes:
+        return cfg
+    return cfg.updated(**dict(args.changes))
+
+
 def render(args: argparse.Namespace) -> str:
     """The TOML text the command prints."""
     from photonic_dfa.architecture.config import ChipConfig
 
+    note = ("\n# changed: " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in args.changes)
+            if args.changes else "")
     if args.default:
-        return f"{_HEADER['default']}\n{ChipConfig().to_toml()}"
+        return f"{_HEADER['default']}{note}\n{_changed(ChipConfig(), args).to_toml()}"
     if args.ideal:
-        return f"{_HEADER['ideal']}\n{ChipConfig.ideal().to_toml()}"
+        return f"{_HEADER['ideal']}{note}\n{_changed(ChipConfig.ideal(), args).to_toml()}"
     from photonic_dfa.architecture.fabricated import FabricationSpec
     from photonic_dfa.base.tomlfile import read_toml
 
@@ -64,7 +92,9 @@ def render(args: argparse.Namespace) -> str:
         spec = None if fab is None else FabricationSpec.from_dict(fab)
     except ValueError as exc:  # a bad value: named with its file
         raise ValueError(f"{args.chip}: {exc}") from None
-    text = f"# photonic-dfa chip: effective configuration of {args.chip}\n{cfg.to_toml()}"
+    cfg = _changed(cfg, args)
+    text = (f"# photonic-dfa chip: effective configuration of {args.chip}{note}\n"
+            f"{cfg.to_toml()}")
     if spec is not None:
         text += ("\n# How the fabricated chip departs from its design (calibrate, mac-error "
                  "--calibrated, train --feedback photonic)\n[fabrication]\n"

@@ -67,3 +67,5 @@ def test_ideal_switches_everything_off_and_documents_fields():
 def test_examples_load():
     assert ChipConfig.from_toml(EXAMPLES / "chip_default.toml") == ChipConfig()
     assert ChipConfig.from_toml(EXAMPLES / "chip_ideal.toml") == ChipConfig.ideal()
+    assert ChipConfig.from_toml(EXAMPLES / "chip_isi.toml") == ChipConfig().updated(
+        **{"errors.isi": True})

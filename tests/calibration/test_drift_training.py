@@ -43,3 +43,39 @@ def test_recalibration_restores_the_weights():
     _, _, _, drift_no = _run(0)
     # same fabricated chip and drift rate: re-calibrated weights stay nearer the targets
     assert drift_re < drift_no
+
+
+def test_a_drifting_run_resumes_bit_for_bit(tmp_path):
+    # the drift walk and each re-calibration's readings draw from the chip's own streams:
+    # a resumed run replays them, so its chip (and its weights) match an uninterrupted run
+    import pytest
+
+    from photonic_dfa.training.datasets import synthetic_mnist
+    from photonic_dfa.training.trainer import TrainConfig, Trainer
+
+    class Killed(RuntimeError):
+        pass
+
+    data = synthetic_mnist(n_train=256, n_test=64, seed=3)
+    cfg = TrainConfig(feedback="photonic", epochs=2, sizes=(784, 16, 10), batch_size=32,
+                      checkpoint_seconds=0, checkpoint_every=3, curve_points=2,
+                      chip={"core.n_inputs": 10, "core.n_outputs": 8,
+                            "drift_rate": 10.0, "recalibrate_every": 5})
+    ref = Trainer(cfg, data, tmp_path / "ref", progress=False, echo=None)
+    ref.run()
+
+    def kill(epoch: int, batch: int) -> None:
+        if (epoch, batch) == (1, 4):
+            raise Killed
+
+    with pytest.raises(Killed):
+        Trainer(cfg, data, tmp_path / "k", progress=False, on_batch=kill, echo=None).run()
+    resumed = Trainer(cfg, data, tmp_path / "k", progress=False, echo=None)
+    resumed.run(resume=True)
+    a, b = ref.feedback.core, resumed.feedback.core
+    assert isinstance(a, DriftingCore) and isinstance(b, DriftingCore)
+    assert a.products == b.products == 16 and a.core.recalibrations == 3
+    assert a.chip_time == b.chip_time
+    np.testing.assert_array_equal(a.core.core.realised, b.core.core.realised)
+    for x, y in zip(ref.mlp.weights, resumed.mlp.weights):
+        np.testing.assert_array_equal(x, y)

@@ -71,3 +71,15 @@ def test_layout_and_calibrate_accept_the_default_file(capsys, tmp_path):
     assert main(["calibrate", "--chip", str(small), "--drift", "0s", "--no-noise",
                  "--out", str(tmp_path / "cal")]) == 0
     assert (tmp_path / "cal" / "calibration.npz").is_file()
+
+
+def test_set_changes_parameters_of_any_base(capsys, tmp_path):
+    out = tmp_path / "c.toml"
+    assert main(["config", "--default", "--set", "core.symbol_rate=5e9", "--set",
+                 "errors.isi=true", "--set", "core.signed_inputs=differential",
+                 "--out", str(out)]) == 0
+    assert ChipConfig.from_toml(out) == ChipConfig().updated(**{
+        "core.symbol_rate": 5e9, "errors.isi": True, "core.signed_inputs": "differential"})
+    assert main(["config", "--chip", str(out), "--set", "core.symbol_rate=1e9"]) == 0
+    text = capsys.readouterr().out
+    assert "symbol_rate = 1000000000.0" in text and "isi = true" in text
