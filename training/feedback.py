@@ -216,7 +216,9 @@ class ChipFeedback(_DFABase):
         if s == 0.0:
             d[...] = 0
             return
-        x = e * e.dtype.type(1.0 / s)
+        # in double precision: a saturated network's max|e| can be a float32 denormal whose
+        # reciprocal overflows float32
+        x = e / np.float64(s)
         if self.rng is None:
             y = np.asarray(self.core.matvec(x, gate=gate))
         else:

@@ -126,6 +126,19 @@ def test_chip_gets_full_scale_inputs_and_the_relu_gate() -> None:
         ChipFeedback(random_feedback_matrices(10, mlp.hidden_sizes, rng), object())
 
 
+def test_chip_inputs_stay_finite_when_the_errors_are_float32_denormals() -> None:
+    # a saturated network's errors can be ~1e-39: 1 / max|e| overflows float32
+    rng, mlp, ws, _, _ = _batch(5)
+    ws.err[:12] *= np.float32(1e-39) / np.abs(ws.err[:12]).max()
+    assert 0 < np.abs(ws.err[:12]).max() < np.finfo(np.float32).tiny
+    core = _RecordingCore()
+    ChipFeedback(random_feedback_matrices(10, mlp.hidden_sizes, rng), core).hidden_deltas(
+        mlp, ws, 12)
+    x, _ = core.last
+    assert np.isfinite(x).all() and np.abs(x).max() == pytest.approx(1.0)
+    assert np.isfinite(ws.delta[:12]).all()
+
+
 def test_backprop_feedback_needs_no_matrices_and_checks_checkpoint_names() -> None:
     bp = Backprop()
     arrays, meta = bp.state()
