@@ -52,6 +52,12 @@ class MacErrorResult:
     scaling: str = "sample"
     #: samples per batch (the batch max|e| is over this many)
     batch: int = 1
+    #: least-squares slope of the chip's output on ``B e`` (1: the signal passes whole)
+    signal_slope: float = 1.0
+    #: rms over outputs of each output's mean error, in units of max|e|: a bias of fixed
+    #: sign per output, which DFA training does not average away (includes the sampling
+    #: noise of the means, about std / sqrt(samples))
+    output_bias_rms: float = 0.0
 
     @property
     def std_relative(self) -> float:
@@ -74,6 +80,7 @@ class MacErrorResult:
             "authors_effective_bits": self.authors_enob,
             "weight_rms_error": self.weight_rms_error, "adc_clipped": self.adc_clipped,
             "input_scaling": self.scaling, "batch": self.batch,
+            "signal_slope": self.signal_slope, "output_bias_rms": self.output_bias_rms,
         }
 
 
@@ -126,12 +133,17 @@ def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
     core = PhotonicMVM(cfg) if core is None else core
     info = core.program(b)
     err = np.empty((samples, width))
+    yr = ry = 0.0
     for i in range(0, samples, batch):
         chunk = e[i:i + batch]
         y = core.matvec(chunk, rng=rng)
+        ref = chunk @ b.T
+        yr += float(np.sum(y * ref))
+        ry += float(np.sum(ref * ref))
         scale = np.abs(chunk).max() if per_batch else \
             np.abs(chunk).max(axis=1, keepdims=True)
-        err[i:i + batch] = (y - chunk @ b.T) / scale
+        err[i:i + batch] = (y - ref) / scale
+    bias = err.mean(axis=0)
     flat = err.ravel()
     fs = float(np.abs(b).sum(axis=1).max())
     rms = float(np.sqrt(np.mean(flat**2)))
@@ -142,7 +154,8 @@ def measure_mac_error(cfg: ChipConfig, samples: int = 4096, width: int = 800,
         authors_enob=float(effective_bits(np.hypot(AUTHORS_ERROR.std, AUTHORS_ERROR.mean),
                                           full_range)),
         weight_rms_error=info.weight_rms_error, adc_clipped=core.adc_clipped, errors=flat,
-        scaling=cfg.core.input_scaling, batch=batch)
+        scaling=cfg.core.input_scaling, batch=batch, signal_slope=yr / ry if ry else 1.0,
+        output_bias_rms=float(np.sqrt(np.mean(bias**2))))
 
 
 def plot_mac_error(res: MacErrorResult, path: str | Path) -> Path:

@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         ("mean / full scale", f"{res.mean_relative:+.2e}", f"{m / fs:+.2e}"),
         ("std / full scale", f"{res.std_relative:.2e}", f"{sd / fs:.2e}"),
         ("effective bits", f"{res.enob:.2f}", f"{res.authors_enob:.2f}"),
+        ("signal slope", f"{res.signal_slope:.3f}", "1.000"),
+        ("per-output bias rms", f"{res.output_bias_rms:.4f}", f"{abs(m):.4f}"),
     ]
     unit = (f"max|e| of each batch of {res.batch}" if res.scaling == "batch"
             else "max|e| of each sample")

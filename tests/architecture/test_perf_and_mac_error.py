@@ -51,6 +51,37 @@ def test_mac_error_ideal_and_default(tmp_path):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_mac_error_slope_and_output_bias_of_a_known_distortion():
+    # a core that returns 0.5 B e + 0.1 max|e| on output 0 only: slope and bias recovered
+    from photonic_dfa.architecture.core import ProgramInfo
+    from photonic_dfa.architecture.digital import DigitalCore
+
+    class Exact(DigitalCore):
+        adc_clipped = 0
+
+        def program(self, weights):
+            super().program(weights)
+            return ProgramInfo(np.shape(weights), (1, 1), 1.0, 0, 0.0, 0.0)
+
+        def matvec(self, x, gate=None, rng=None):
+            return super().matvec(x, gate)
+
+    class Distorted(Exact):
+        def matvec(self, x, gate=None, rng=None):
+            y = 0.5 * super().matvec(x, gate)
+            y[:, 0] += 0.1 * np.abs(x).max(axis=1)
+            return y
+
+    res = measure_mac_error(ChipConfig(), samples=256, width=25, core=Distorted())
+    # the bias adds a little to the slope through its correlation with B e
+    assert res.signal_slope == pytest.approx(0.5, abs=0.02)
+    exact = Exact()
+    ok = measure_mac_error(ChipConfig(), samples=256, width=25, core=exact)
+    assert ok.signal_slope == pytest.approx(1.0, abs=1e-12) and ok.output_bias_rms < 1e-12
+    # one output of 25 off by 0.1, the others by the (zero-mean) half signal
+    assert res.output_bias_rms > 0.1 / np.sqrt(25) * 0.9
+
+
 def test_performance_rejects_bank_without_symmetric_range():
     # low-Q rings on a 4-channel grid: every realisable weight is positive
     cfg = ChipConfig().updated(**{"core.n_inputs": 4, "ring.radius": 5e-6,
