@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._noise import normal_at
+from ._noise import normal_at, normals
 
-__all__ = ["encode_rows"]
+__all__ = ["encode_rows", "rin_slabs"]
 
 
 @njit(cache=True, inline="always")
@@ -70,3 +70,23 @@ def encode_rows(x: np.ndarray, b0: int, b1: int, c0: int, differential: bool, co
                 r = q * nb + b
                 for k in range(nc):
                     out[r, k] *= 1.0 + rin_sigma * normal_at(key, r * nc + k)
+
+
+@njit(cache=True, error_model="numpy")
+def rin_slabs(q: np.ndarray, p: np.ndarray, sigma: float, key: np.uint64, t0: int) -> None:
+    """``q[c, r, k] = sigma p[r, k] z`` with ``z`` normal number ``((t0 + c) R + r) nc + k``
+    of stream ``key`` (``R, nc = p.shape``): the RIN term of the channel powers in row tile
+    ``t0 + c``, each tile its own time slot."""
+    rows, nc = p.shape
+    per = max(1, 4096 // nc)  # rows per block of normals
+    z = np.empty(per * nc, dtype=np.float32)
+    scratch = np.empty(per * nc // 2 + 1, dtype=np.uint64)
+    for c in range(q.shape[0]):
+        base = (t0 + c) * rows * nc
+        for r0 in range(0, rows, per):
+            r1 = min(r0 + per, rows)
+            normals(z[:(r1 - r0) * nc], key, base + r0 * nc, scratch)
+            for r in range(r0, r1):
+                o = (r - r0) * nc
+                for k in range(nc):
+                    q[c, r, k] = sigma * p[r, k] * z[o + k]

@@ -370,6 +370,11 @@ class ErrorConfig(_Section):
     shot: bool = _p(True, "photodiode shot noise 2 q I B")
     thermal: bool = _p(True, "receiver thermal noise 4 k T B / R")
     rin: bool = _p(True, "laser relative intensity noise, per line, correlated across banks")
+    rin_per_slot: bool = _p(False, "draw RIN per time slot: each row tile of a matrix taller "
+                            "than the core its own draw (exact), instead of one draw per "
+                            "sample shared by its row tiles", "RIN is 0.35 % of the default "
+                            "chip's detector-noise variance for DFA errors; the exact draw "
+                            "costs 2-3x the simulation time (README)")
     dac_quantization: bool = _p(True, "input DAC rounding of the pre-distorted drive")
     adc_quantization: bool = _p(True, "ADC rounding and saturation")
     modulator_extinction: bool = _p(True, "finite modulator extinction and its real transfer "

@@ -20,8 +20,9 @@ banks), every stage switchable through :class:`~photonic_dfa.architecture.config
    [T_min, T_max]``; without ``modulator_extinction`` an ideal ``t = v``;
 4. optics: ``p_k = P_k eta t_k (1 + eps_k)``, ``P_k`` the (spread) line power, ``eta`` the
    link and 1/M broadcast loss, ``eps_k ~ N(0, RIN B)`` per line and symbol (common to all
-   banks of one time slot, as a laser's intensity noise is; each row tile of a taller
-   matrix is another slot and draws its own);
+   banks, as a laser's intensity noise is; by default one draw per sample serves all row
+   tiles of a taller matrix, with ``errors.rin_per_slot`` each row tile, another time
+   slot, draws its own);
 5. bank ``j``: drop and through powers ``T_drop,jk p_k`` and ``T_thru,jk p_k`` (realised
    transmissions of the programmed bank, tails included); balanced pair
    ``I = R sum_k (w_jk + m/2 s_jk) p_k`` with ``w = T_drop - T_thru``, ``s = T_drop + T_thru``,
@@ -92,7 +93,7 @@ from photonic_dfa.base.validation import check_array, check_int, check_scalar
 from photonic_dfa.devices.photodetector import ADC
 
 from ._detect import SMALL_PRODUCT, detect
-from ._encode import encode_rows
+from ._encode import encode_rows, rin_slabs
 from .chip import build_bank, build_detector, build_modulator, channel_powers, link_transmission
 from .config import ChipConfig
 from .dynamics import DynamicOperands, symbol_timing
@@ -665,6 +666,10 @@ class PhotonicMVM:
             sc = np.array([self._half_m, self._resp, self._shot_a, self._base_var * t.n_passes,
                            lo, hi, kout], dtype=np.float64)
             self._packs.append((k64, k32, sc))
+        self._tile_w: list[np.ndarray] = []
+        if (self._rin_sigma > 0.0 and self.config.errors.rin_per_slot and self.timing is None
+                and self._shape is not None and self._shape[0] > self.config.core.n_outputs):
+            self._tile_weights()
         # the single-precision row needs float32 products and codes exact in float32
         self._fast32 = (self._noisy and self.config.errors.adc_quantization and self._need_s
                         and self._dtype == np.float32 and self.config.adc.bits <= 16)
@@ -740,8 +745,8 @@ class PhotonicMVM:
         adc_on = self.config.errors.adc_quantization
         # row tiles are separate time slots of the banks: each sees its own laser RIN
         # (drawn per tile below; the encoding kernel's draw is shared by all rows)
-        rin_tiles = (self._rin_sigma > 0.0 and self.timing is None
-                     and n_out > self.config.core.n_outputs)
+        rin_tiles = (self._rin_sigma > 0.0 and self.config.errors.rin_per_slot
+                     and self.timing is None and n_out > self.config.core.n_outputs)
         rin_enc = 0.0 if rin_tiles else self._rin_sigma
         # the first group stores, later ones add: no zero-fill pass over the output
         out = np.empty((nb, n_out)) if self._groups else np.zeros((nb, n_out))
@@ -771,7 +776,7 @@ class PhotonicMVM:
                     # contiguous operand: a strided view would send matmul off its BLAS path
                     gmat = pv @ tile.ws
                     if rin_tiles:
-                        self._add_row_tile_rin(gmat, pv, tile.ws, n_out, keys[2 * i])
+                        self._add_row_tile_rin(gmat, pv, i, keys[2 * i])
             clipped += detect(pv, tile.ws_c, gmat, k64, k32, sc, nb, n_out, self._passes,
                               fused, self._need_s, noisy, adc_on, self._fast32,
                               keys[2 * i + 1], s_x, g, use_gate, out, i == 0,
@@ -784,23 +789,42 @@ class PhotonicMVM:
 
     __call__ = matvec
 
-    def _add_row_tile_rin(self, gmat: RealArray, p: RealArray, ws: RealArray, n_out: int,
+    def _add_row_tile_rin(self, gmat: RealArray, p: RealArray, i: int,
                           key: np.uint64) -> None:
         """Add each row tile's own RIN to the products ``gmat = p @ ws``: channel powers
-        ``p (1 + sigma z_t)`` with ``z_t`` standard normal, independent per row tile ``t``
-        (the banks compute rows ``t M .. (t + 1) M - 1`` in time slot ``t``), so the term
-        ``sigma (p * z_t) @ ws[:, rows of t]``; ``ws`` holds the weight columns then, when
-        present, the common-mode columns of the same outputs."""
+        ``p (1 + sigma z_t)``, ``z_t`` standard normal and independent per row tile ``t``
+        (the banks compute outputs ``t M .. (t + 1) M - 1`` in time slot ``t``), so the
+        term ``sigma (p z_t) @ w_t`` on the weight columns. The common-mode columns keep
+        the clean powers: RIN there changes only the shot-noise variance and the
+        responsivity-mismatch term, both second order in ``sigma``. Tiles go through BLAS
+        in slabs whose temporary stays within ``rows x (n_c + n_out)`` values."""
+        tw = self._tile_w[i]  # (tiles, nc, M)
+        tiles, nc, m = tw.shape
+        rows = p.shape[0]
+        n_out = self._shape[0] if self._shape is not None else 0
+        slab = max(1, (nc + n_out) // max(nc, 1))
+        for t0 in range(0, tiles, slab):
+            c = min(slab, tiles - t0)
+            q = np.empty((c, rows, nc), dtype=p.dtype)
+            rin_slabs(q, p, self._rin_sigma, key, t0)
+            r = np.matmul(q, tw[t0:t0 + c])
+            for k in range(c):
+                j0 = (t0 + k) * m
+                j1 = min(j0 + m, n_out)
+                gmat[:, j0:j1] += r[k, :, :j1 - j0]
+
+    def _tile_weights(self) -> None:
+        """Per group, its weight columns as ``(row tiles, n_c, M)`` (the last tile
+        zero-padded): the operands of :meth:`_add_row_tile_rin`."""
         m = self.config.core.n_outputs
-        halves = ws.shape[1] // n_out
-        gen = np.random.default_rng(int(key))
-        for r0 in range(0, n_out, m):
-            cols = np.concatenate([np.arange(r0, min(r0 + m, n_out)) + h * n_out
-                                   for h in range(halves)])
-            z = gen.standard_normal(p.shape).astype(p.dtype, copy=False)
-            z *= self._rin_sigma
-            z *= p
-            gmat[:, cols] += z @ ws[:, cols]
+        n_out = self._shape[0] if self._shape is not None else 0
+        tiles = -(-n_out // m)
+        self._tile_w = []
+        for g in self._groups:
+            w = np.zeros((g.nc, tiles * m), dtype=g.ws_c.dtype)
+            w[:, :n_out] = g.ws_c[:, :n_out]
+            self._tile_w.append(np.ascontiguousarray(
+                w.reshape(g.nc, tiles, m).transpose(1, 0, 2)))
 
     # ------------------------------------------------------------------ analysis
     def analytic_noise_std(self, x: ArrayLike) -> FloatArray:

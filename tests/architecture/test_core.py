@@ -54,7 +54,8 @@ def test_ideal_tiling_and_gating():
     assert np.allclose(core.matvec(x[0]), y[0] if gate[0].all() else x[0] @ w.T)
 
 
-_SOURCES = [f.name for f in fields(ErrorConfig) if f.name != "seed"]
+# rin_per_slot refines rin (tested with it: test_rin_is_independent_between_row_tiles)
+_SOURCES = [f.name for f in fields(ErrorConfig) if f.name not in ("seed", "rin_per_slot")]
 
 
 @pytest.mark.parametrize("source", _SOURCES)
@@ -142,7 +143,8 @@ def test_rin_is_independent_between_row_tiles(mode):
     # are the second row tile, computed in another slot with its own intensity noise
     cfg = ChipConfig.ideal().updated(**{"core.n_inputs": 4, "core.n_outputs": 2,
                                         "core.signed_inputs": mode,
-                                        "errors.rin": True, "laser.rin_db_per_hz": -110.0})
+                                        "errors.rin": True, "errors.rin_per_slot": True,
+                                        "laser.rin_db_per_hz": -110.0})
     core = PhotonicMVM(cfg)
     core.program(np.tile([1.0, 0.5, -0.2, 0.1], (4, 1)))
     x = np.tile([1.0, -0.3, 0.7, 0.2], (4000, 1))
@@ -153,6 +155,10 @@ def test_rin_is_independent_between_row_tiles(mode):
     # each tile's noise is still the detector model's
     analytic = core.analytic_noise_std(x[:1])[0]
     assert np.all(np.abs(y.std(axis=0) / analytic - 1.0) < 0.1)
+    # by default one draw per sample serves both row tiles
+    shared = PhotonicMVM(cfg.updated(**{"errors.rin_per_slot": False}))
+    shared.program(np.tile([1.0, 0.5, -0.2, 0.1], (4, 1)))
+    assert np.corrcoef(shared.matvec(x, rng=1).T)[0, 2] > 0.99
 
 
 def test_default_chip_runs_and_counts():
