@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 gf = pytest.importorskip("gdsfactory")
@@ -23,7 +24,9 @@ def test_counts_follow_the_config(chip):
         "heaters": 16, "detectors": 8, "banks": 4,
         "pads": 2 * 4 + 4 * (2 * 4 + 4)}
     names = {i.cell.name.split("_")[0] for i in c.insts}
-    assert {"grating", "ring", "splitter", "ge", "pad"} <= names
+    assert {"grating", "ring", "splitter", "pad", "bank"} <= names
+    row = next(i.cell for i in c.insts if i.cell.name.startswith("bank_row"))
+    assert {"weight", "ge", "pad"} <= {i.cell.name.split("_")[0] for i in row.insts}
     assert chip_component(cfg) is c  # cached per design
 
 
@@ -52,3 +55,43 @@ def test_modulator_radius_from_its_fsr():
     assert lam**2 / (cfg.ring.n_g * 2 * 3.141592653589793 * radius) == pytest.approx(fsr,
                                                                                      rel=1e-3)
     assert 50e-9 <= gap <= 200e-9
+
+
+def test_pads_stand_in_staggered_rows_on_the_die_edges(chip):
+    _, c = chip
+    ring = c.info["pad_ring"]
+    pads = [p for p in c.ports if p.port_type == "electrical"]
+    west = sorted({round(p.center[0], 3) for p in pads if p.orientation == 180})
+    east = sorted({round(p.center[0], 3) for p in pads if p.orientation == 0})
+    assert len(west) == len(east) == ring["rows"] == 3
+    assert np.diff(west) == pytest.approx([ring["row_pitch_um"]] * 2)
+    die_w, die_h = c.info["die_um"]
+    assert east[-1] - west[0] < die_w < east[-1] - west[0] + 200
+    # gdsfactory numbering: up the west edge, then down the east edge
+    ys = [p.center[1] for p in pads]
+    n_west = ring["west"]
+    assert ys[:n_west] == sorted(ys[:n_west]) and ys[n_west:] == sorted(ys[n_west:])[::-1]
+    assert ring["west"] + ring["east"] == len(pads)
+
+
+def test_every_terminal_reaches_exactly_one_pad(chip, tmp_path):
+    from photonic_dfa.architecture.layout_report import connectivity_report
+    from photonic_dfa.circuits import layout_pdk
+    from photonic_dfa.circuits.layout import write_gds
+
+    _, c = chip
+    gds = write_gds(c, tmp_path / "chip.gds")
+    net = connectivity_report(gds)
+    n = c.info["counts"]["pads"]
+    assert net == {"pads": n, "terminals": n, "nets_with_pad": n,
+                   "nets_one_pad_one_terminal": n, "nets_with_several_pads": 0,
+                   "pads_without_terminal": 0, "terminals_without_pad": 0}
+    # a seeded short between two neighbouring pads of the west edge is found
+    top = gf.Component()
+    top << c
+    a, b = c.ports["e1"].center, c.ports["e2"].center
+    top.add_polygon([(a[0] - 2, a[1]), (b[0] + 2, a[1]), (b[0] + 2, b[1]), (a[0] - 2, b[1])],
+                    layer=layout_pdk.layer_info("MTOP"))
+    net = connectivity_report(write_gds(top, tmp_path / "short.gds"))
+    assert net["nets_with_several_pads"] == 1
+    assert net["nets_one_pad_one_terminal"] == n - 2
