@@ -28,6 +28,7 @@ each one (``mod3_sig``, ``bank2_heater5_1``, ``bank2_pd_drop_top``...).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import gdsfactory as gf
@@ -90,24 +91,32 @@ def chip_component(cfg: ChipConfig, rules: LayoutRules | None = None,
     ``cfg.core.n_outputs`` banks of ``cfg.core.n_inputs`` rings; ring modulators
     (``modulator.kind = "ring"``; an MZM chip is not drawn yet). Cached per design and PDK.
     """
-    if cfg.modulator.kind != "ring":
-        raise ValueError("chip_component draws ring input modulators only; got "
-                         f"modulator.kind={cfg.modulator.kind!r}")
     ensure_pdk()
     rules = rules_from_pdk() if rules is None else rules
     bank = build_bank(cfg)
     mod_r, mod_gap = modulator_geometry(cfg)
     bank_cell = bank_component(bank, pads=False, labels=labels, rules=rules)
+    filters = tuple(bank_component(_filter(bank, k), pads=False, labels=labels, rules=rules)
+                    for k in range(len(bank.rings))) if cfg.modulator.kind == "mzm" else ()
     key = (bank_cell.name, cfg.core.n_outputs, cfg.core.n_inputs, _um(mod_r), _um(mod_gap),
-           _um(cfg.laser.center_wavelength), rules, labels, pdk_key())
+           _um(cfg.laser.center_wavelength), rules, labels, pdk_key(),
+           tuple(f.name for f in filters))
     if key not in _CACHE:
-        c = _chip(bank_cell, *key[1:7])
+        c = _chip(bank_cell, *key[1:7], filters=filters)
         c.name = f"photonic_core_{abs(hash(key)):x}"[:40]
         _CACHE[key] = c
     return _CACHE[key]
 
 
 _CACHE: dict[tuple[Any, ...], gf.Component] = {}
+_ROWS: dict[tuple[Any, ...], gf.Component] = {}
+
+
+def _filter(bank: Any, k: int) -> Any:
+    """Ring ``k`` of ``bank`` alone: the add-drop filter of channel ``k``."""
+    return replace(bank, rings=(bank.rings[k],),
+                   channel_wavelengths=(bank.channel_wavelengths[k],), crosstalk=None,
+                   bus_length=0.0)
 
 
 def _nm(metres: float) -> int:
@@ -157,7 +166,10 @@ def _bank_row(bank_cell: gf.Component, det: gf.Component, rules: LayoutRules,
     beside it to their slots, so banks stacked at any pitch of at least ``info["min_pitch"]``
     never share a track. ``info["pads"]``: (x, y, side, role) in nm.
     """
-    c = gf.Component(f"bank_row_{bank_cell.name}"[:60])
+    key = (bank_cell.name, det.name, rules, grid, x_west, pdk_key())
+    if key in _ROWS:
+        return _ROWS[key]
+    c = gf.Component(f"bank_row_{abs(hash(key)):x}")
     xs = "strip"
     clear = _nm(rules.fanout_clearance)
     step = grid.width + grid.space
@@ -215,11 +227,107 @@ def _bank_row(bank_cell: gf.Component, det: gf.Component, rules: LayoutRules,
     c.info["n_east"], c.info["n_west"] = len(east), len(west)
     c.info["s_west"] = min(y for _, y, side, _ in pads if side == "west") - min(
         grid.centre(i)[1] for i in range(len(west)))
+    _ROWS[key] = c
     return c
 
 
+def _points_up(p: Any) -> bool:
+    return abs(float(p.orientation) - 90.0) < 1.0
+
+
+def _ring_modulators(c: gf.Component, last: Any, n: int, radius: float, gap: float,
+                     rules: LayoutRules) -> tuple[Any, list[tuple[Any, str]], list[Any]]:
+    """``n`` pn ring modulators in series on the bus from ``last``: the bus end, the
+    terminals (port, role) and the references drawn."""
+    xs = "strip"
+    # the pn ring's optional doped heater is left out: the weight banks do the tuning
+    cell = gf.get_component(_MODULATOR, radius=radius, gap=gap, doped_heater=False) \
+        if _MODULATOR in ensure_pdk().cells else gf.get_component(
+            "ring_single", radius=radius, gap=gap)
+    refs, leads = [], []
+    for k in range(n):
+        s = c << gf.get_component("straight", length=_um(rules.bank_spacing), cross_section=xs)
+        s.connect("o1", last)
+        ref = c << cell
+        ref.connect("o1", s.ports["o2"], allow_width_mismatch=True, allow_layer_mismatch=True)
+        last = ref.ports["o2"]
+        refs.append(ref)
+        leads += [(ref.ports[t], f"mod{k}_{t}") for t in ("sig", "gnd") if t in ref.ports]
+    return last, leads, refs
+
+
+def _mzm_cell(rules: LayoutRules) -> gf.Component:
+    """The PDK's ``mzm`` (pn phase shifter in each arm) with its P and N contacts
+    ``metal_spacing`` apart (the generic cell's 2 um gap is under the top-metal space
+    rule); its length is the PDK cell's. ``mzi_phase_shifter`` where the PDK has no mzm."""
+    cells = ensure_pdk().cells
+    if "mzm" not in cells:
+        return gf.get_component("mzi_phase_shifter")
+    length = gf.get_component("mzm").settings["length_x"]
+    arm = gf.get_component("straight_pin", length=length,
+                           via_stack_spacing=_um(rules.metal_spacing))
+    return gf.get_component("mzm", straight_x_top=arm, straight_x_bot=arm)
+
+
+def _mzm_section(c: gf.Component, last: Any, filters: tuple[gf.Component, ...],
+                 rules: LayoutRules) -> tuple[Any, list[tuple[Any, str]], list[Any]]:
+    """Demux - MZM - mux on the WDM bus from ``last``, one channel after another::
+
+        mux bus  ==[mux k]===========[mux k+1]====   -> splitter tree
+                      ^ add    |
+                      +--MZM k-+  (vertical, input at the bottom)
+                               |        v drop
+        demux bus ===================[demux k]=====[demux k+1]===
+
+    Demux ring ``k`` drops channel ``k`` into MZM ``k``; the mux ring ``k`` (mirrored, its
+    drop bus below) adds it onto the mux bus. Each is a one-ring add-drop bank drawn like
+    the weight banks' rings (``filters[k]``: radius on the grid, blue of channel ``k`` and
+    tuned onto it by its heater). Each element keeps its own x range, so every terminal
+    leaves straight up or down past the others.
+    """
+    xs = "strip"
+    radius = gf.get_cross_section(xs).radius
+    room = 2 * radius + _um(rules.fanout_clearance)
+    mzm = _mzm_cell(rules)
+    drop = max(f.ports["o2"].center[1] for f in filters)
+    refs, leads = [], []
+    x, y0 = last.center[0] + _um(rules.bank_spacing), last.center[1]
+    mux_last = None
+    for k, f in enumerate(filters):
+        demux = c << f
+        mz = c << mzm
+        mz.drotate(90)
+        mux = c << f
+        mux.dmirror_y()
+        fb, zb = f.dbbox(), mz.dbbox()
+        mux.dmove((x - fb.left, 0.0))
+        x_m = mux.dbbox().right + room - zb.left
+        mz.dmove((x_m, y0 + drop + room - zb.bottom))
+        demux.dmove((mz.dbbox().right + room - fb.left, y0))
+        y_mux = mz.dbbox().top + room + drop
+        mux.dmove((0.0, y_mux - mux.ports["o1"].center[1]))
+        gf.routing.route_single(c, last, demux.ports["o1"], cross_section=xs)
+        gf.routing.route_single(c, demux.ports["o2"], mz.ports["o1"], cross_section=xs)
+        gf.routing.route_single(c, mz.ports["o2"], mux.ports["o3"], cross_section=xs)
+        if mux_last is not None:
+            gf.routing.route_single(c, mux_last, mux.ports["o1"], cross_section=xs)
+        last, mux_last = demux.ports["o4"], mux.ports["o4"]
+        x = demux.dbbox().right + room
+        refs += [demux, mz, mux]
+        for name, ref in (("demux", demux), ("mux", mux)):
+            leads += [(p, f"{name}{k}_heater_{p.name[1:]}") for p in ref.ports
+                      if p.port_type == "electrical"]
+        # each contact strip's end that faces up
+        leads += [(p, f"mzm{k}_{p.name}") for p in mz.ports
+                  if p.port_type == "electrical" and _points_up(p)
+                  and p.width < 2 * _um(rules.pad_size)]
+    assert mux_last is not None
+    return mux_last, leads, refs
+
+
 def _chip(bank_cell: gf.Component, m: int, n: int, mod_radius: float, mod_gap: float,
-          wavelength: float, rules: LayoutRules) -> gf.Component:
+          wavelength: float, rules: LayoutRules,
+          filters: tuple[gf.Component, ...] = ()) -> gf.Component:
     c = gf.Component()
     um = _um
     space = um(rules.bank_spacing)
@@ -233,19 +341,10 @@ def _chip(bank_cell: gf.Component, m: int, n: int, mod_radius: float, mod_gap: f
     gc = c << gf.get_component(_COUPLER, wavelength=wavelength)
     gc.drotate(180)
     last = gc.ports["o1"]
-    # the pn ring's optional doped heater is left out: the weight banks do the tuning
-    mod_cell = gf.get_component(_MODULATOR, radius=mod_radius, gap=mod_gap,
-                                doped_heater=False) \
-        if _MODULATOR in ensure_pdk().cells else gf.get_component(
-            "ring_single", radius=mod_radius, gap=mod_gap)
-    mods = []
-    for _ in range(n):
-        s = c << gf.get_component("straight", length=space, cross_section=xs)
-        s.connect("o1", last)
-        ref = c << mod_cell
-        ref.connect("o1", s.ports["o2"], allow_width_mismatch=True, allow_layer_mismatch=True)
-        last = ref.ports["o2"]
-        mods.append(ref)
+    if filters:
+        last, leads, block = _mzm_section(c, last, filters, rules)
+    else:
+        last, leads, block = _ring_modulators(c, last, n, mod_radius, mod_gap, rules)
     s = c << gf.get_component("straight", length=space, cross_section=xs)
     s.connect("o1", last)
     last = s.ports["o2"]
@@ -267,35 +366,36 @@ def _chip(bank_cell: gf.Component, m: int, n: int, mod_radius: float, mod_gap: f
     pb = max(grid.periods(max(row.info["n_east"], row.info["n_west"])),
              -(-int(row.info["min_pitch"]) // grid.pitch))
 
-    # west edge, bottom to top: banks below the input, the modulators' gap and pads, the
-    # banks above; the grid origin puts the lower banks' last slot below the modulators
-    mod_el = [(ref.ports[name], f"mod{k}_{name}") for k, ref in enumerate(mods)
-              for name in ("sig", "gnd") if name in ref.ports]
+    # west edge, bottom to top: the banks below the input, the input terminals that leave
+    # downwards, a gap across the input section, those that leave upwards, the banks above
     h = m // 2
-    y_lo = round(min((r.dbbox().bottom for r in mods), default=last.center[1]) * 1000)
-    y_hi = round(max([r.dbbox().top for r in mods] + [p.center[1] for p, _ in mod_el],
-                     default=last.center[1]) * 1000)
-    y_grid = y_lo - clear - h * pb * grid.pitch
+    y_lo = round(min([r.dbbox().bottom for r in block] + [last.center[1]]) * 1000)
+    y_hi = round(max([r.dbbox().top for r in block] + [last.center[1]]
+                     + [p.center[1] for p, _ in leads]) * 1000)
+    # leaving up, the easternmost terminal takes the highest slot; leaving down, the lowest
+    up = sorted((e for e in leads if _points_up(e[0])), key=lambda e: e[0].center[0])
+    down = sorted((e for e in leads if not _points_up(e[0])), key=lambda e: -e[0].center[0])
+    p_down, p_up = grid.periods(len(down)), grid.periods(len(up))
+    y_grid = y_lo - clear - (h * pb + p_down) * grid.pitch
     gap = -(-(y_hi - y_lo + 2 * clear) // grid.pitch)
-    k_mod = h * pb + gap
-    pm = grid.periods(len(mod_el))
     pads: list[tuple[int, int, str, str]] = []
     paths = []
-    for i, (p, role) in enumerate(sorted(mod_el, key=lambda e: e[0].center[0])):
-        x, y = round(p.center[0] * 1000), round(p.center[1] * 1000)
-        base = y_grid + k_mod * grid.pitch
-        track = _shift(grid.track(i, x, x0_w, -1), base)
-        paths.append([(x, y)] + track)
-        j, s_ = grid.centre(i)
-        pads.append((x0_w - j * grid.row_pitch, base + s_, "west", role))
+    for band, k0 in ((down, h * pb), (up, h * pb + p_down + gap)):
+        base = y_grid + k0 * grid.pitch
+        for i, (p, role) in enumerate(band):
+            x, y = round(p.center[0] * 1000), round(p.center[1] * 1000)
+            paths.append([(x, y)] + _shift(grid.track(i, x, x0_w, -1), base))
+            j, s_ = grid.centre(i)
+            pads.append((x0_w - j * grid.row_pitch, base + s_, "west", role))
     if paths:
         c.kdb_cell.shapes(layer("MTOP")).insert(draw_tracks(paths, grid.width))
     for x, y, _, _ in pads:
         (c << pad).dmove((x / 1000, y / 1000))
+    above = p_down + gap + p_up  # periods between the lower and the upper banks
 
     n_mid = (m - 1) / 2
     for b, out in enumerate(outs):
-        period = b * pb + (gap + pm if b >= h else 0)
+        period = b * pb + (above if b >= h else 0)
         y_b = (y_grid + period * grid.pitch - row.info["s_west"]) / 1000
         ref = c << row
         ref.dmove((x_bank, y_b))
@@ -334,9 +434,11 @@ def _chip(bank_cell: gf.Component, m: int, n: int, mod_radius: float, mod_gap: f
     c.info["port_map"] = port_map
     c.info["counts"] = {
         "couplers": 1, "modulators": n, "splitter_stages": int(math.ceil(math.log2(m))),
-        "splitters": m - 1, "rings": n * m, "heaters": n * m, "detectors": 2 * m,
-        "pads": len(pads), "banks": m,
+        "splitters": m - 1, "rings": n * m, "heaters": n * m + 2 * len(filters),
+        "detectors": 2 * m, "pads": len(pads), "banks": m,
     }
+    if filters:
+        c.info["counts"] |= {"modulator_kind": "mzm", "demux_rings": n, "mux_rings": n}
     c.info["die_um"] = [round(die[2] - die[0], 3), round(die[3] - die[1], 3)]
     c.info["pad_ring"] = {
         "rows": ROWS, "pitch_um": grid.pitch / 1000, "row_pitch_um": grid.row_pitch / 1000,

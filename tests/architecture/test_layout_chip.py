@@ -95,3 +95,38 @@ def test_every_terminal_reaches_exactly_one_pad(chip, tmp_path):
     net = connectivity_report(write_gds(top, tmp_path / "short.gds"))
     assert net["nets_with_several_pads"] == 1
     assert net["nets_one_pad_one_terminal"] == n - 2
+
+
+def test_mzm_chip_draws_demux_mzm_mux_clean_and_wired(tmp_path):
+    from photonic_dfa.architecture.chip import build_bank
+    from photonic_dfa.architecture.layout_report import connectivity_report, drc_report
+    from photonic_dfa.circuits.layout import write_gds
+    from photonic_dfa.circuits.layout_extract import extract_banks
+    from photonic_dfa.circuits.layout_pdk import layer_info
+
+    n, m = 3, 2
+    cfg = ChipConfig().updated(**{"core.n_inputs": n, "core.n_outputs": m,
+                                  "modulator.kind": "mzm"})
+    c = chip_component(cfg)
+    counts = c.info["counts"]
+    assert (counts["modulators"], counts["demux_rings"], counts["mux_rings"]) == (n, n, n)
+    assert counts["heaters"] == n * m + 2 * n
+    # per channel: two heater terminals on each filter ring and four MZM contacts
+    assert counts["pads"] == n * (2 + 2 + 4) + m * (2 * n + 4)
+    names = [p.name for p in c.ports]
+    assert names == ["o1"] + [f"e{k}" for k in range(1, counts["pads"] + 1)]
+    roles = set(c.info["port_map"].values())
+    assert {"demux0_heater_1", "mux2_heater_2", "bank1_pd_drop_bot"} <= roles
+    assert sum(r.startswith("mzm1_") for r in roles) == 4
+    gds = write_gds(c, tmp_path / "mzm.gds")
+    assert drc_report(gds)["violations"] == 0
+    net = connectivity_report(gds)
+    assert net["nets_one_pad_one_terminal"] == net["terminals"] == counts["pads"]
+    # the demux and mux rings are drawn at the bank's drawn radii, each on its channel
+    found = extract_banks(gds, layer_info("WG"), layer_info("TEXT"))
+    filters = sorted((g for g in found if len(g.radius) == 1),
+                     key=lambda g: g.channel_wavelengths[0])
+    channels = build_bank(cfg).channel_wavelengths
+    assert [g.channel_wavelengths[0] for g in filters] == pytest.approx(channels, abs=1e-12)
+    bank = next(g for g in found if len(g.radius) == n)
+    assert [g.radius[0] for g in filters] == pytest.approx(bank.radius, abs=1e-12)
