@@ -5,24 +5,33 @@ Everything drawn comes from the configuration or the active gdsfactory PDK: the 
 with its radii on the grid), the input modulator ring from ``modulator.ring`` (radius
 from its FSR and the waveguide group index, gap from its self-coupling through the coupler
 model), the grating coupler centred on ``laser.center_wavelength``; the cells are the
-PDK's own (``grating_coupler_rectangular``, ``ring_single_pn``, ``splitter_tree``,
-``ge_detector_straight_si_contacts``, ``pad``, ``straight``) and waveguides and wires are
-routed with ``gf.routing``. Spacings are the :class:`LayoutRules` ones.
+PDK's own (``grating_coupler_rectangular``, ``ring_single_pn`` or ``mzm``,
+``splitter_tree``, ``ge_detector_straight_si_contacts``, ``pad``, ``straight``) and
+waveguides are routed with ``gf.routing``. Spacings are the :class:`LayoutRules` ones.
 
 Floor plan (x to the right)::
 
-    fibre -> GC -> mod0 mod1 ... mod{N-1} -> 1xM splitter tree -+-> bank 0 -> PD pair, pads
-             modulator pads above the bus                       +-> bank 1 -> PD pair, pads
-                                                                 ...   (banks in a column)
+    W pads | fibre -> GC -> modulators -> 1xM splitter tree -+-> [PD] bank 0 [PD] | E pads
+     3     |                                                 +-> [PD] bank 1 [PD] |  3
+     rows  |                                                  ...  (banks in a column) | rows
 
-Each bank's through port feeds one detector of its balanced pair directly east of it;
-its drop port (west end of the drop bus) is routed west, up through the gap above the bank
-and east to the other detector. A PDK without a detector cell gets a placeholder: a box
-on the ``GE`` layer with an optical port ``o1`` and electrical ports ``top`` / ``bot``.
+Input modulators: ``modulator.kind = "ring"`` puts the pn rings in series on the WDM bus;
+``"mzm"`` puts a demux ring, an MZM and a mux ring per channel (:func:`_mzm_section`).
+Each bank's through port feeds a detector east of it, its drop port one west of it.
 
-Chip ports: ``o1`` the fibre port of the input coupler; ``e1``... every pad (modulators,
-then bank by bank its heater pads and its four detector pads); ``info["port_map"]`` names
-each one (``mod3_sig``, ``bank2_heater5_1``, ``bank2_pd_drop_top``...).
+Pad ring (:mod:`photonic_dfa.circuits.layout_padring`): pads stand on the die's west and
+east edges in three staggered rows at the pad pitch, every track on the top metal and none
+crossing another. East: each bank's upper heater terminals and its through detector;
+west: its lower heater terminals and its drop detector, and, in the middle, the input
+modulators' (and MZM filters') terminals. The bank pitch is the edge length its pads need
+(``ceil(terminals per side / 3)`` pad pitches), so the die height follows from the pad
+count and pitch, and the die (``FLOORPLAN``) is the drawing plus half a pad pitch.
+
+Chip ports: ``o1`` the fibre port of the input coupler; ``e1``... every pad, numbered
+clockwise from the bottom of the west edge (the gdsfactory order): up the west edge, down
+the east one. Each pad carries its port name (``PORTE``) and its role (``TEXT``), which
+``info["port_map"]`` also holds (``mod3_sig``, ``bank2_heater5_1``, ``bank2_pd_drop_top``,
+``mzm4_e10``, ``demux4_heater_1``...).
 """
 
 from __future__ import annotations
