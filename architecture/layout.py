@@ -43,14 +43,8 @@ from typing import Any
 import gdsfactory as gf
 
 from photonic_dfa.circuits.layout import bank_component, label_ports
-from photonic_dfa.circuits.layout_padring import ROWS, PadGrid, bundle, river
-from photonic_dfa.circuits.layout_pdk import (
-    ensure_pdk,
-    has_layer,
-    layer_info,
-    pdk_key,
-    rules_from_pdk,
-)
+from photonic_dfa.circuits.layout_padring import ROWS, PadGrid, bundle, draw_tracks, river
+from photonic_dfa.circuits.layout_pdk import ensure_pdk, has_layer, layer, pdk_key, rules_from_pdk
 from photonic_dfa.circuits.layout_pdk import pad as pad_cell
 from photonic_dfa.circuits.layout_plan import LayoutRules, plan_bank
 from photonic_dfa.devices.coupler_gap import gap_for_coupling
@@ -142,44 +136,6 @@ def _shift(points: list[tuple[int, int]], dy: int) -> list[tuple[int, int]]:
     return [(x, y + dy) for x, y in points]
 
 
-def _corners(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``points`` without repeats and without points inside a straight run."""
-    pts = [points[0]]
-    for p in points[1:]:
-        if p != pts[-1]:
-            pts.append(p)
-    out = [pts[0]]
-    for a, b in zip(pts[1:], pts[2:]):
-        prev = out[-1]
-        if not (prev[0] == a[0] == b[0] or prev[1] == a[1] == b[1]):
-            out.append(a)
-    return out + [pts[-1]] if len(pts) > 1 else out
-
-
-def _wire(c: gf.Component, paths: list[list[tuple[int, int]]], width: int) -> None:
-    """Manhattan ``paths`` (nm) as gdsfactory electrical routes on the PDK's top metal,
-    through their corners as waypoints (``wire_corner`` bends)."""
-    mtop = layer_info("MTOP")
-    xs = gf.cross_section.cross_section(width=width / 1000, layer=mtop,
-                                        port_names=("e1", "e2"),
-                                        port_types=("electrical", "electrical"))
-
-    def port(a: tuple[int, int], b: tuple[int, int]) -> gf.Port:
-        dx, dy = b[0] - a[0], b[1] - a[1]
-        angle = (0 if dx > 0 else 180) if dx else (90 if dy > 0 else 270)
-        return gf.Port(name="t", center=(a[0] / 1000, a[1] / 1000), width=width / 1000,
-                       orientation=angle, layer=gf.get_layer(mtop), port_type="electrical")
-
-    for path in paths:
-        pts = _corners(path)
-        if len(pts) < 2:
-            continue
-        gf.routing.route_single(c, port(pts[0], pts[1]), port(pts[-1], pts[-2]),
-                                cross_section=xs, bend="wire_corner", port_type="electrical",
-                                waypoints=[(x / 1000, y / 1000) for x, y in pts[1:-1]]
-                                or None, allow_width_mismatch=True)
-
-
 def _drop_detector_reach(det: gf.Component) -> float:
     """How far west of the bank's drop port the drop detector reaches (um)."""
     radius = gf.get_cross_section("strip").radius
@@ -265,7 +221,7 @@ def _bank_row(bank_cell: gf.Component, det: gf.Component, rules: LayoutRules,
         raise ValueError("west pad field overlaps the routing columns of a bank")
     paths_e, pads_e = _route_side(grid, east, +1, x_col_e, x0_e)
     paths_w, pads_w = _route_side(grid, west, -1, x_col_w, x_west)
-    _wire(c, paths_e + paths_w, grid.width)
+    c.kdb_cell.shapes(layer("MTOP")).insert(draw_tracks(paths_e + paths_w, grid.width))
     pad = pad_cell(grid.pad / 1000, _um(rules.pad_opening_inset))
     pads = [(x, y, "east", role) for x, y, role in pads_e] + [
         (x, y, "west", role) for x, y, role in pads_w]
@@ -441,7 +397,7 @@ def _chip(bank_cell: gf.Component, m: int, n: int, mod_radius: float, mod_gap: f
             j, s_ = grid.centre(i)
             pads.append((x0_w - j * grid.row_pitch, base + s_, "west", role))
     if paths:
-        _wire(c, paths, grid.width)
+        c.kdb_cell.shapes(layer("MTOP")).insert(draw_tracks(paths, grid.width))
     for x, y, _, _ in pads:
         (c << pad).dmove((x / 1000, y / 1000))
     above = p_down + gap + p_up  # periods between the lower and the upper banks
