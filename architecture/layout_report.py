@@ -19,11 +19,13 @@ from photonic_dfa.circuits.layout_extract import (
     compare_banks,
     exact_vs_sax,
     extract_banks,
+    pad_connectivity,
     rebuild_bank,
 )
 from photonic_dfa.circuits.layout_tuning import red_rings, ring_report
 
-__all__ = ["chip_report", "tuning_summary", "write_netlist", "write_preview"]
+__all__ = ["chip_report", "connectivity_report", "tuning_summary", "write_netlist",
+           "write_preview"]
 
 
 def tuning_summary(plan: Any, design: Any) -> dict[str, Any]:
@@ -45,7 +47,11 @@ def tuning_summary(plan: Any, design: Any) -> dict[str, Any]:
 def layout_vs_simulation(gds: Path, plan: Any, sax: bool = False) -> dict[str, Any]:
     """Rebuild every distinct bank cell of ``gds`` and compare it with the drawn design."""
     found = extract_banks(gds, layout_pdk.layer_info("WG"), layout_pdk.layer_info("TEXT"))
-    worst: dict[str, Any] = {}
+    # one-ring cells of an MZM chip are its demux / mux filters, not weight banks
+    n = len(plan.bank.rings)
+    filters = [g for g in found if len(g.radius) != n] if n > 1 else []
+    found = [g for g in found if len(g.radius) == n]
+    worst: dict[str, Any] = {"filter_cells": len(filters)}
     for geo in found:
         rebuilt = rebuild_bank(geo, plan.bank)
         cmp = compare_banks(plan.bank, rebuilt)
@@ -71,6 +77,12 @@ def drc_report(gds: Path, rules: Any = None) -> dict[str, Any]:
             "violations": len(found), "list": [v.as_dict() for v in found]}
 
 
+def connectivity_report(gds: Path) -> dict[str, int]:
+    """Top-metal nets of ``gds``: pads, terminals and how they pair (KLayout)."""
+    info = layout_pdk.layer_info
+    return pad_connectivity(gds, info("MTOP"), info("PADOPEN"), info("VIA2"), info("M2"))
+
+
 def chip_report(component: gf.Component, gds: Path, design: Any, plan: Any,
                 sax: bool = False) -> dict[str, Any]:
     """JSON-ready report of a written layout (see the module docstring)."""
@@ -78,6 +90,8 @@ def chip_report(component: gf.Component, gds: Path, design: Any, plan: Any,
     out: dict[str, Any] = {}
     if "counts" in info:
         out["counts"] = info["counts"]
+        out["die_um"] = info["die_um"]
+        out["pad_ring"] = dict(info["pad_ring"]) | {"connectivity": connectivity_report(gds)}
     out["bank"] = plan.as_dict()
     out["tuning"] = tuning_summary(plan, design)
     out["layout_vs_simulation"] = layout_vs_simulation(gds, plan, sax=sax)
@@ -123,12 +137,19 @@ def write_preview(component: gf.Component, path: Path, bank_only: bool = False) 
     bb = component.dbbox()
     counts = component.info["counts"]
     inputs = [i.dbbox() for i in component.insts
-              if not i.cell.name.startswith(("weight_bank", "ge_", "pad"))]
+              if not i.cell.name.startswith(("weight_bank", "bank_row", "ge_", "pad"))]
     x1 = max(b.right for b in inputs) if inputs else bb.left + 0.3 * bb.width()
     views = [("whole chip", (bb.left, bb.right, bb.bottom, bb.top)),
-             ("input: grating coupler, ring modulators, splitter tree",
+             ("input: grating coupler, modulators, splitter tree",
               (bb.left - 20, x1 + 50, -0.3 * (x1 - bb.left), 0.3 * (x1 - bb.left)))]
+    if "zoom_bank_um" in component.info:  # one bank row: detectors, routes, east pad rows
+        x, y, pitch = component.info["zoom_bank_um"]
+        views.append((f"bank {counts['banks'] // 2}: routes to the staggered pad rows",
+                      (x - 0.3 * pitch, bb.right, y - pitch, y + 1.2 * pitch)))
     title = (f"{counts['banks']} banks x {counts['rings'] // counts['banks']} rings: "
              + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "banks")
-             + "\nblue waveguide, red heater, gold top metal, grey pad opening, green Ge")
+             + "\nblue waveguide, red heater, gold top metal, grey pad opening, green Ge"
+             + (f"; die {component.info['die_um'][0] / 1000:.2f} x "
+                f"{component.info['die_um'][1] / 1000:.2f} mm" if "die_um" in component.info
+                else ""))
     return render_views(component, path, views, title, panel_height=8.0)

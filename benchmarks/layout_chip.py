@@ -5,7 +5,9 @@ fresh process (imports included, as a user runs it) with ``--sax`` on the defaul
 For each it prints the wall time, the component counts, how many rings sit red of their
 channel when cold (must be 0), the blue-detuning range, the layout-versus-simulation
 figures (largest weight difference and cold-resonance shift of the bank rebuilt from the
-GDS; exact solver vs SAX on it) and the DRC violation count (must be 0). The default
+GDS; exact solver vs SAX on it), the DRC violation count (must be 0), the die size and
+how many pads reach exactly one terminal (must be all). A last case draws the default
+chip with MZM inputs (demux ring, MZM, mux ring per channel). The default
 chip's time without ``--sax`` is the one held to 10 s. Ends with one JSON line.
 """
 
@@ -43,6 +45,9 @@ def main() -> None:
                 **{"laser.channel_spacing": ghz * 1e9}).save(tmp / f"chip_{ghz}.toml")
             cases.append((f"{ghz} GHz", toml, ()))
         cases.append(("default + SAX check", DEFAULT, ("--sax",)))
+        mzm = ChipConfig.from_toml(DEFAULT).updated(**{"modulator.kind": "mzm"}).save(
+            tmp / "chip_mzm.toml")
+        cases.append(("default, MZM inputs", mzm, ()))
         for name, toml, extra in cases:
             wall, rep = _run(toml, tmp / name.replace(" ", "_"), *extra)
             t, lvs = rep["tuning"], rep["layout_vs_simulation"]
@@ -55,6 +60,9 @@ def main() -> None:
                 "max_resonance_shift_m": lvs["max_resonance_shift"],
                 "exact_vs_sax": lvs.get("exact_vs_sax"),
                 "drc_violations": rep["drc"]["violations"],
+                "die_mm": [round(v / 1000, 2) for v in rep["die_um"]],
+                "pads_one_terminal": rep["pad_ring"]["connectivity"][
+                    "nets_one_pad_one_terminal"],
             }
             r = rows[name]
             print(f"{name:22s} {r['seconds']:6.2f} s  red rings {r['red_rings']}  blue "
@@ -63,7 +71,8 @@ def main() -> None:
                   f"{r['max_resonance_shift_m'] * 1e12:.3g} pm  "
                   + (f"exact-SAX {r['exact_vs_sax']:.2g}  " if r["exact_vs_sax"] is not None
                      else "")
-                  + f"DRC {r['drc_violations']}")
+                  + f"DRC {r['drc_violations']}  die {r['die_mm'][0]} x {r['die_mm'][1]} mm  "
+                  f"pads wired one-to-one {r['pads_one_terminal']}/{r['counts']['pads']}")
         c = rows["default 75 GHz"]["counts"]
         print("default chip: " + ", ".join(f"{k} {v}" for k, v in c.items()))
         ok = rows["default 75 GHz"]["seconds"] <= 10.0

@@ -217,3 +217,36 @@ def exact_vs_sax(bank: WeightBank, n_wavelengths: int = 201) -> float:
     t, d = bank.spectra(wl, np.zeros(bank.n_channels), solver="exact")
     ts, ds = simulate_bank_sax(bank, wl)
     return float(max(np.max(np.abs(t - ts)), np.max(np.abs(d - ds))))
+
+
+def pad_connectivity(path: str | Path, metal: tuple[int, int], pad_open: tuple[int, int],
+                     via: tuple[int, int], lower: tuple[int, int]) -> dict[str, int]:
+    """Nets of the top ``metal`` of a GDS: which pads (``pad_open`` shapes) reach which
+    terminals (``lower``-metal islands under a ``via`` to ``metal``: one per via stack).
+
+    A clean pad ring has ``pads == terminals == nets_one_pad_one_terminal``: every net
+    carries exactly one pad and one terminal.
+    """
+    ly = kdb.Layout()
+    ly.read(str(path))
+    top = ly.top_cells()[0]
+
+    def region(info: tuple[int, int]) -> kdb.Region:
+        idx = ly.find_layer(kdb.LayerInfo(*info))
+        return kdb.Region(top.begin_shapes_rec(idx)).merged() if idx is not None \
+            else kdb.Region()
+
+    nets, opens, vias = region(metal), region(pad_open), region(via)
+    terminals = region(lower).interacting(vias)
+    with_pad = nets.interacting(opens)
+    one_pad = nets.interacting(opens, 1, 1)
+    one_each = one_pad.interacting(terminals, 1, 1)
+    return {
+        "pads": opens.count(),
+        "terminals": terminals.count(),
+        "nets_with_pad": with_pad.count(),
+        "nets_one_pad_one_terminal": one_each.count(),
+        "nets_with_several_pads": nets.interacting(opens, 2).count(),
+        "pads_without_terminal": with_pad.not_interacting(vias).count(),
+        "terminals_without_pad": nets.interacting(vias).not_interacting(opens).count(),
+    }

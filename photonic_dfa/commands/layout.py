@@ -197,5 +197,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"DRC: {drc['violations']} violation(s) of {len(drc['rules'])} rules")
     if "counts" in summary:
         print("components: " + ", ".join(f"{k} {v}" for k, v in summary["counts"].items()))
+        ring, die = summary["pad_ring"], summary["die_um"]
+        net = ring["connectivity"]
+        print(f"pad ring: {ring['west']} pads west, {ring['east']} east, {ring['rows']} "
+              f"staggered rows at {ring['pitch_um']:g} um; die {die[0] / 1000:.2f} x "
+              f"{die[1] / 1000:.2f} mm; {net['nets_one_pad_one_terminal']} of {net['pads']} "
+              f"pads reach exactly one terminal ({net['terminals']} terminals, "
+              f"{net['terminals_without_pad']} without a pad)")
     print(f"wrote {gds}\nwrote {netlist}\nwrote {png}\nwrote {js}")
     return 0

@@ -43,11 +43,14 @@ def test_chip_toml_drives_the_whole_chip_layout(tmp_path, capsys):
     lvs = report["layout_vs_simulation"]
     assert lvs["max_resonance_shift"] < 1e-13 and lvs["max_weight_difference"] < 0.02
     assert report["drc"]["violations"] == 0
+    net = report["pad_ring"]["connectivity"]
+    assert net["nets_one_pad_one_terminal"] == net["terminals"] == report["counts"]["pads"]
     assert report["ports"]["o1"]["role"] == "fibre_input"
     netlist = json.loads((out / "chip.netlist.json").read_text())
     assert {"instances", "placements", "ports"} <= set(netlist)
     text = capsys.readouterr().out
     assert "0 ring(s) red" in text and "DRC: 0 violation(s)" in text
+    assert "pad ring: " in text
 
 
 def test_bank_only_with_command_line_parameters(tmp_path, capsys):
