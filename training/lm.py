@@ -36,6 +36,7 @@ from photonic_dfa.base.validation import check_int, check_scalar
 
 from .adamw import AdamW, AdamWConfig
 from .corpus import CharCorpus
+from .flops import flops_per_token
 from .lm_feedback import DFAFeedback
 from .lm_methods import METHODS, method_spec
 from .transformer import NORMS, Transformer, TransformerConfig
@@ -288,6 +289,8 @@ def _train_lm(corpus: CharCorpus, cfg: LMConfig, out_dir: str | os.PathLike | No
     else:
         eval_at = {int(s) for s in eval_steps if 0 <= int(s) < cfg.steps}
     tokens_per_step = cfg.batch_size * cfg.context
+    flops = flops_per_token(cfg.n_layers, cfg.d_model, cfg.n_heads, cfg.context,
+                            corpus.vocab_size, cfg.method, mcfg.d_mlp)
     out = Path(out_dir) if out_dir is not None else None
     summary: dict[str, Any] = {
         "config": dataclasses.asdict(cfg),
@@ -297,6 +300,10 @@ def _train_lm(corpus: CharCorpus, cfg: LMConfig, out_dir: str | os.PathLike | No
         "non_embedding_params": mcfg.non_embedding_params,
         "tokens": cfg.tokens,
         "compute_6ND": 6.0 * mcfg.non_embedding_params * cfg.tokens,
+        # counted per method (training/flops.py); "total" includes the feedback products
+        "flops_per_token": {**dataclasses.asdict(flops), "total": flops.total,
+                            "digital": flops.digital},
+        "compute_flops": flops.total * cfg.tokens,
         "history": [],
     }
 
@@ -304,6 +311,7 @@ def _train_lm(corpus: CharCorpus, cfg: LMConfig, out_dir: str | os.PathLike | No
         val, sem = _eval_loss(model, val_batches[:n_batches])
         tokens = step * tokens_per_step
         row = {"step": step, "tokens": tokens, "compute": 6.0 * mcfg.non_embedding_params * tokens,
+               "compute_flops": flops.total * tokens,
                "train_loss": train_loss, "val_loss": val,
                "val_loss_sem": sem if math.isfinite(sem) else None, "elapsed": elapsed}
         summary["history"].append(row)

@@ -11,6 +11,7 @@ from photonic_dfa.architecture.digital import AuthorsErrorModel, DigitalCore, Ga
 from photonic_dfa.base.atomic import CorruptFileError
 from photonic_dfa.training.adamw import AdamW, AdamWConfig
 from photonic_dfa.training.corpus import CharCorpus
+from photonic_dfa.training.flops import flops_per_token
 from photonic_dfa.training.lm import (
     METHODS,
     LMConfig,
@@ -70,6 +71,9 @@ def test_every_method_learns(corpus, method, norm):
     model_cfg = _cfg(method).model_config(corpus.vocab_size)
     assert s["non_embedding_params"] == model_cfg.non_embedding_params
     assert s["compute_6ND"] == 6 * s["non_embedding_params"] * s["tokens"]
+    fl = flops_per_token(2, 16, 2, 16, corpus.vocab_size, method)
+    assert s["flops_per_token"]["total"] == fl.total
+    assert s["compute_flops"] == fl.total * s["tokens"] == s["history"][-1]["compute_flops"]
 
 
 @pytest.mark.parametrize(("photonic", "digital"), [("photonic", "dfa"),
