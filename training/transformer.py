@@ -151,6 +151,11 @@ def init_params(config: TransformerConfig, rng: np.random.Generator,
 
 # ----------------------------------------------------------------------------- layers
 
+#: every matrix product of the model goes through this name, so that a test can count the
+#: multiply-adds actually executed (``training/flops.py`` is checked against that count)
+_mm = np.matmul
+
+
 
 def embedding_forward(wte: np.ndarray, wpe: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """``x[b, t] = W_te[idx[b, t]] + W_pe[t]``, returned as ``(B*T, d)``."""
@@ -194,15 +199,15 @@ def attention_forward(x: np.ndarray, wqkv: np.ndarray, bqkv: np.ndarray, wo: np.
     """Multi-head causal self-attention, ``softmax(q k^T / sqrt(d_h) + mask) v`` (Vaswani 2017)."""
     n, d = x.shape
     t, hd = n // batch, d // n_heads
-    qkv = x @ wqkv
+    qkv = _mm(x, wqkv)
     qkv += bqkv
     # (B, T, 3, H, hd) -> three (B, H, T, hd) strided views; matmul takes them without copies
     q, k, v = qkv.reshape(batch, t, 3, n_heads, hd).transpose(2, 0, 3, 1, 4)
-    att = q @ k.transpose(0, 1, 3, 2)
+    att = _mm(q, k.transpose(0, 1, 3, 2))
     scale = 1.0 / math.sqrt(hd)
     causal_softmax(att, scale)
-    y = (att @ v).transpose(0, 2, 1, 3).reshape(n, d)
-    out = y @ wo
+    y = _mm(att, v).transpose(0, 2, 1, 3).reshape(n, d)
+    out = _mm(y, wo)
     out += bo
     return out, (x, q, k, v, att, y, wqkv, wo, scale)
 
@@ -211,41 +216,41 @@ def attention_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, dict
     x, q, k, v, att, y, wqkv, wo, scale = cache
     n, d = x.shape
     batch, n_heads, t, hd = q.shape
-    grads = {"wo": y.T @ dout, "bo": dout.sum(axis=0)}
-    dy = (dout @ wo.T).reshape(batch, t, n_heads, hd).transpose(0, 2, 1, 3)
-    dv = att.transpose(0, 1, 3, 2) @ dy
-    datt = dy @ v.transpose(0, 1, 3, 2)
+    grads = {"wo": _mm(y.T, dout), "bo": dout.sum(axis=0)}
+    dy = _mm(dout, wo.T).reshape(batch, t, n_heads, hd).transpose(0, 2, 1, 3)
+    dv = _mm(att.transpose(0, 1, 3, 2), dy)
+    datt = _mm(dy, v.transpose(0, 1, 3, 2))
     causal_softmax_backward_kernel(datt, att, scale)
     dqkv = np.empty((batch, t, 3, n_heads, hd), dtype=x.dtype)
-    dqkv[:, :, 0] = (datt @ k).transpose(0, 2, 1, 3)
-    dqkv[:, :, 1] = (datt.transpose(0, 1, 3, 2) @ q).transpose(0, 2, 1, 3)
+    dqkv[:, :, 0] = _mm(datt, k).transpose(0, 2, 1, 3)
+    dqkv[:, :, 1] = _mm(datt.transpose(0, 1, 3, 2), q).transpose(0, 2, 1, 3)
     dqkv[:, :, 2] = dv.transpose(0, 2, 1, 3)
     dqkv = dqkv.reshape(n, 3 * d)
-    grads["wqkv"] = x.T @ dqkv
+    grads["wqkv"] = _mm(x.T, dqkv)
     grads["bqkv"] = dqkv.sum(axis=0)
-    return dqkv @ wqkv.T, grads
+    return _mm(dqkv, wqkv.T), grads
 
 
 def mlp_forward(x: np.ndarray, w1: np.ndarray, b1: np.ndarray, w2: np.ndarray,
                 b2: np.ndarray) -> tuple[np.ndarray, tuple]:
-    hpre = x @ w1
+    hpre = _mm(x, w1)
     hpre += b1
     hact = np.empty_like(hpre)
     tanh = np.empty_like(hpre)
     gelu_forward(hpre, hact, tanh)
-    out = hact @ w2
+    out = _mm(hact, w2)
     out += b2
     return out, (x, hpre, tanh, hact, w1, w2)
 
 
 def mlp_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     x, hpre, tanh, hact, w1, w2 = cache
-    grads = {"w2": hact.T @ dout, "b2": dout.sum(axis=0)}
-    dh = dout @ w2.T
+    grads = {"w2": _mm(hact.T, dout), "b2": dout.sum(axis=0)}
+    dh = _mm(dout, w2.T)
     gelu_backward_kernel(hpre, tanh, dh, dh)  # element-wise, safe in place
-    grads["w1"] = x.T @ dh
+    grads["w1"] = _mm(x.T, dh)
     grads["b1"] = dh.sum(axis=0)
-    return dh @ w1.T, grads
+    return _mm(dh, w1.T), grads
 
 
 def block_forward(x: np.ndarray, params: dict[str, np.ndarray], layer: int, batch: int,
@@ -354,7 +359,7 @@ class Transformer:
         idx = self._check_idx(idx)
         x, _ = self._trunk(idx)
         xf, _ = layernorm_forward(x, self.params["lnf.g"], self.params["lnf.b"], self.config.ln_eps)
-        return (xf @ self.params["wout"]).reshape(*idx.shape, -1)
+        return _mm(xf, self.params["wout"]).reshape(*idx.shape, -1)
 
     def loss(self, idx: np.ndarray, targets: np.ndarray) -> float:
         logits = self.forward(idx)
@@ -369,11 +374,11 @@ class Transformer:
         n = idx.size
         x, caches = self._trunk(idx)
         xf, lnf = layernorm_forward(x, p["lnf.g"], p["lnf.b"], cfg.ln_eps)
-        logits = xf @ p["wout"]
+        logits = _mm(xf, p["wout"])
         loss, e = cross_entropy(logits, np.asarray(targets))
         dlogits = e * (1.0 / n)
-        grads: dict[str, np.ndarray] = {"wout": xf.T @ dlogits}
-        dx, grads["lnf.g"], grads["lnf.b"] = layernorm_backward(dlogits @ p["wout"].T, lnf)
+        grads: dict[str, np.ndarray] = {"wout": _mm(xf.T, dlogits)}
+        dx, grads["lnf.g"], grads["lnf.b"] = layernorm_backward(_mm(dlogits, p["wout"].T), lnf)
         if feedback is None:
             for layer in reversed(range(cfg.n_layers)):
                 dx = block_backward(dx, caches[layer], layer, grads)
