@@ -49,6 +49,8 @@ __all__ = [
     "frontier",
     "fit_power_law",
     "analyse",
+    "effective_method",
+    "PAPER_METHODS",
 ]
 
 SCALING_CODE_VERSION = "scaling-3"
@@ -127,6 +129,16 @@ SCALING_PRESETS: dict[str, ScalingGrid] = {
                          methods=PAPER_METHODS, context=32, batch_size=16,
                          seeds=(0, 1, 2)),
 }
+
+
+def effective_method(run: dict[str, Any]) -> str:
+    """The method a run really trained: a DFA run whose signal went through the LayerNorm
+    derivative (``dfa_normalize``, the former default) is the ``-ln`` variant, never "dfa"."""
+    cfg = run["config"]
+    method = str(cfg["method"])
+    if cfg.get("dfa_normalize") and method in ("dfa", "dfa-micro", "photonic"):
+        return {"dfa": "dfa-ln", "dfa-micro": "dfa-ln-micro", "photonic": "photonic-ln"}[method]
+    return method
 
 
 def _file_sha256(path: Path) -> str:
@@ -271,7 +283,8 @@ def _power_law(x: np.ndarray, amp: float, b: float, c: float) -> np.ndarray:
     return amp * x ** (-b) + c
 
 
-def fit_power_law(compute: Sequence[float], loss: Sequence[float], n_boot: int = 200,
+def fit_power_law(compute: Sequence[float] | np.ndarray, loss: Sequence[float] | np.ndarray,
+                  n_boot: int = 200,
                   rng: np.random.Generator | None = None) -> dict[str, Any] | None:
     """Fit ``L = a C^-b + c``; return parameters, standard errors and bootstrap intervals.
 

@@ -38,12 +38,11 @@ import numpy as np
 
 from photonic_dfa.base.validation import check_scalar
 
-from .scaling import _loss_at
-from .scaling_stats import Cost, RunTable, method_frontiers
+from .scaling_stats import Cost, RunTable, loss_on_frontier, method_frontiers
 
 __all__ = ["Accelerator", "H100_SXM", "ChipEnergy", "chip_energy", "FlopsLike", "FlopsFn",
-           "flops_cost", "six_nd_cost", "energy_cost", "run_energy_parts", "wins_somewhere",
-           "break_even_factor", "SETTLE_TIME_CONSTANTS"]
+           "counted_flops", "flops_cost", "six_nd_cost", "energy_cost", "run_energy_parts",
+           "wins_somewhere", "break_even_factor", "SETTLE_TIME_CONSTANTS"]
 
 #: thermal time constants a heater step needs to settle to 1 % (ln 100 = 4.6, rounded up)
 SETTLE_TIME_CONSTANTS = 5.0
@@ -141,9 +140,23 @@ class FlopsLike(Protocol):
     @property
     def feedback(self) -> float: ...
 
+    @property
+    def feedback_on_chip(self) -> bool: ...
+
 
 #: ``flops(run) -> FlopCount`` of the run's model and method, per training token
 FlopsFn = Callable[[dict[str, Any]], FlopsLike]
+
+
+def counted_flops(run: dict[str, Any]) -> FlopsLike:
+    """:func:`photonic_dfa.training.flops.flops_per_token` of a run's model and method."""
+    from photonic_dfa.training.flops import flops_per_token
+
+    from .scaling import effective_method
+
+    c = run["config"]
+    return flops_per_token(int(c["n_layers"]), int(c["d_model"]), int(c["n_heads"]),
+                           int(c["context"]), int(run["vocab_size"]), effective_method(run))
 
 
 def flops_cost(flops: FlopsFn) -> Cost:
@@ -160,7 +173,7 @@ def run_energy_parts(run: dict[str, Any], flops: FlopsFn, gpu: Accelerator,
                      chip: ChipEnergy | None) -> dict[str, float]:
     """Per token (J): digital and chip MAC energy; fixed (J): calibration and programming."""
     f = flops(run)
-    on_chip = chip is not None and run["config"]["method"] == "photonic"
+    on_chip = chip is not None and bool(f.feedback_on_chip)
     parts = {"digital_per_token": (f.digital if on_chip else f.total) * gpu.joule_per_flop,
              "chip_per_token": 0.0, "calibration": 0.0, "programming": 0.0}
     if on_chip:
@@ -188,13 +201,14 @@ def energy_cost(flops: FlopsFn, gpu: Accelerator, chip: ChipEnergy | None,
 
 
 def wins_somewhere(front: np.ndarray, ref: np.ndarray) -> bool:
-    """Is ``front`` below ``ref`` at some cost both reach (step frontiers, exact)?"""
+    """Is ``front`` below ``ref`` at some cost both reach (:func:`loss_on_frontier`, at
+    every frontier point of either in the common range)?"""
     lo, hi = max(front[0, 0], ref[0, 0]), min(front[-1, 0], ref[-1, 0])
     if hi < lo:
         return False
     costs = np.concatenate([front[:, 0], ref[:, 0], [lo]])
     costs = costs[(costs >= lo) & (costs <= hi)]
-    return any(_loss_at(front, c) < _loss_at(ref, c) for c in costs)
+    return any(loss_on_frontier(front, c) < loss_on_frontier(ref, c) for c in costs)
 
 
 def break_even_factor(table: RunTable, flops: FlopsFn, gpu: Accelerator, chip: ChipEnergy,

@@ -17,7 +17,8 @@ METHOD_STYLE: dict[str, tuple[str, str]] = {
     "dfa": ("tab:red", "DFA (paper, literal e B)"),
     "dfa-ln": ("tab:orange", "DFA-LN (LayerNorm-derivative variant)"),
     "dfa-micro": ("tab:purple", "micro DFA"),
-    "photonic": ("tab:green", "photonic DFA (calibrated chip)"),
+    "photonic": ("tab:green", "photonic DFA (literal, calibrated chip)"),
+    "photonic-ln": ("tab:olive", "photonic DFA-LN (calibrated chip)"),
 }
 
 AXIS_LABELS = {

@@ -34,11 +34,11 @@ import numpy as np
 
 from photonic_dfa.base.validation import check_int, check_scalar
 
-from .scaling import _compute_to_reach, _loss_at, fit_power_law, frontier
+from .scaling import _compute_to_reach, fit_power_law, frontier
 
 __all__ = ["Cost", "RunTable", "run_table", "paired_difference", "method_frontiers",
            "bootstrap_seeds", "outcome", "OUTCOMES", "analyse_seeds", "SCALE_FACTOR",
-           "final_loss_differences"]
+           "final_loss_differences", "loss_on_frontier"]
 
 #: cost of a run's evaluations: ``cost(run, tokens) -> array`` (same shape as ``tokens``)
 Cost = Callable[[dict[str, Any], np.ndarray], np.ndarray]
@@ -70,11 +70,14 @@ def _cell(run: dict[str, Any]) -> Cell:
     return (int(c["n_layers"]), int(c["d_model"]), int(run["tokens"]))
 
 
-def run_table(runs: Sequence[dict[str, Any]], order: Sequence[str] = ()) -> RunTable:
-    """Index ``runs``; a missing or repeated (method, cell, seed) raises ``ValueError``."""
+def run_table(runs: Sequence[dict[str, Any]], order: Sequence[str] = (),
+              label: Callable[[dict[str, Any]], str] | None = None) -> RunTable:
+    """Index ``runs`` by ``label(run)`` (default its configured method), cell and seed; a
+    missing or repeated (method, cell, seed) raises ``ValueError``."""
     table: dict[tuple[str, Cell, int], dict[str, Any]] = {}
     for r in runs:
-        key = (str(r["config"]["method"]), _cell(r), int(r["config"]["seed"]))
+        name = label(r) if label is not None else str(r["config"]["method"])
+        key = (name, _cell(r), int(r["config"]["seed"]))
         if key in table:
             raise ValueError(f"run (method, (layers, width, tokens), seed) = {key} repeated")
         table[key] = r
@@ -157,6 +160,17 @@ def method_frontiers(table: RunTable, cost: Cost,
     return {m: frontier(p) for m, p in _mean_curves(table, cost, draw).items()}
 
 
+def loss_on_frontier(front: np.ndarray, cost: float) -> float:
+    """The frontier's loss at ``cost``, linear in ``log cost`` between its points (the same
+    reading as the compute to reach a loss); ``inf`` below its first cost, its last loss
+    beyond its last. Frontier points are sparse (a dozen evaluations per run): reading them
+    as a step function would hand whichever method happens to have the next point an
+    advantage of up to a whole evaluation interval."""
+    if cost < front[0, 0]:
+        return math.inf
+    return float(np.interp(math.log(cost), np.log(front[:, 0]), front[:, 1]))
+
+
 def _fit(front: np.ndarray, fit_max_loss: float | None) -> dict[str, Any] | None:
     pts = front if fit_max_loss is None else front[front[:, 1] < fit_max_loss]
     return fit_power_law(pts[:, 0], pts[:, 1], n_boot=0) if len(pts) else None
@@ -193,7 +207,7 @@ def _statistics(fronts: dict[str, np.ndarray], reference: str, levels: np.ndarra
     out: dict[str, Any] = {"b": {m: (f["b"] if f else math.nan) for m, f in fits.items()},
                            "c": {m: (f["c"] if f else math.nan) for m, f in fits.items()}}
     for m, front in fronts.items():
-        out[f"band:{m}"] = np.array([_loss_at(front, c) for c in grid[f"band:{m}"]])
+        out[f"band:{m}"] = np.array([loss_on_frontier(front, c) for c in grid[f"band:{m}"]])
     for m, front in fronts.items():
         if m == reference:
             continue
@@ -201,7 +215,8 @@ def _statistics(fronts: dict[str, np.ndarray], reference: str, levels: np.ndarra
         need_m = np.array([_compute_to_reach(front, lv) for lv in levels])
         with np.errstate(invalid="ignore", divide="ignore"):
             out[f"multiplier:{m}"] = need_m / need_ref
-        out[f"gap:{m}"] = np.array([_loss_at(front, c) - _loss_at(ref, c) for c in grid[m]])
+        out[f"gap:{m}"] = np.array([loss_on_frontier(front, c) - loss_on_frontier(ref, c)
+                                    for c in grid[m]])
         lo, hi = overlap[m]
         out[f"outcome:{m}"] = outcome(fits[reference], fits[m], lo, hi)
     return out
@@ -248,9 +263,9 @@ def analyse_seeds(table: RunTable, cost: Cost, reference: str = "bp",
     overlap (``p_reference_better_everywhere``), and the fraction of draws giving the point
     estimate's outcome.
     """
-    if reference not in table.methods:
-        raise ValueError(f"reference method {reference!r} not among the runs {table.methods}")
     fronts = method_frontiers(table, cost)
+    if reference not in fronts:  # nothing to compare with: frontiers and fits only
+        reference = table.methods[0]
     ref = fronts[reference]
     top = ref[0, 1] if fit_max_loss is None else min(ref[0, 1], fit_max_loss)
     levels_by: dict[str, np.ndarray] = {}
@@ -336,8 +351,11 @@ def analyse_seeds(table: RunTable, cost: Cost, reference: str = "bp",
 def final_loss_differences(table: RunTable, reference: str = "bp",
                            confidence: float = 0.95) -> list[dict[str, Any]]:
     """Per method and grid cell, the paired difference of final validation losses (same
-    windows per seed) against ``reference``, with its Student interval."""
-    rows = []
+    windows per seed) against ``reference``, with its Student interval (none with fewer
+    than 2 seeds)."""
+    rows: list[dict[str, Any]] = []
+    if len(table.seeds) < 2 or reference not in table.methods:
+        return rows
     for m in table.methods:
         if m == reference:
             continue

@@ -78,7 +78,7 @@ def _grid(dfa_fn, seeds=(0, 1, 2), noise=0.02, seed=0, sizes=((1, 8), (2, 16), (
             # one seed effect per (size, seed), shared by both methods: pairing cancels it
             shift = float(rng.normal(0.0, noise))
             for method, fn in (("bp", bp_law), ("dfa", dfa_fn)):
-                runs.append(fake_run(method, layers, width, s, lambda c, f=fn: f(c) + shift))
+                runs.append(fake_run(method, layers, width, s, lambda c, f=fn, z=shift: f(c) + z))
     return runs
 
 
