@@ -1,17 +1,13 @@
 """Scaling laws of BP, DFA and photonic-DFA Transformers (Kaplan 2020; Filipovich 2022).
 
-A grid of model sizes x token budgets is trained for each method, each point one task of
-:func:`photonic_dfa.base.tasks.run_tasks` (cached, so a killed grid resumes). Compute is
-``C = 6 N D`` with ``N`` the non-embedding parameters (every weight, bias and LayerNorm
-parameter except W_te, W_pe and W_out) and ``D`` the training tokens, the same nominal count
-for every method (as in Filipovich et al.: DFA's cheaper backward is not credited).
-
-Analysis, per method: the compute-efficient frontier is the lower envelope of all
-validation-loss curves (every evaluation of every run, as a point ``(C, L)``; a point is on
-the frontier when no point with less or equal compute has a lower loss). The frontier is fitted
-with ``L(C) = a C^-b + c`` (scipy ``curve_fit``; standard errors from the covariance, and a
-bootstrap over frontier points). The compute multiplier DFA needs to reach BP's loss is read
-from the frontiers (and from the fits where they extrapolate).
+A grid of model sizes x token budgets x seeds is trained for each method, each run one task
+of :func:`photonic_dfa.base.tasks.run_tasks` (cached, so a killed grid resumes). This module
+holds the grid, its tasks, the frontier (lower envelope of ``(C, L)`` points: a point is on
+it when no point with less or equal compute has a lower loss) and the power-law fit
+``L(C) = a C^-b + c`` (scipy ``curve_fit``). :func:`analyse` is the single-seed first pass
+on ``C = 6 N D`` (``N`` non-embedding parameters, ``D`` tokens); the study proper, with
+counted FLOPs, seeds, paired differences, a bootstrap over runs and energy, is
+:mod:`.scaling_stats`, :mod:`.scaling_energy` and :mod:`.scaling_report`.
 """
 
 from __future__ import annotations
@@ -73,7 +69,8 @@ class ScalingGrid:
     #: independent replicates of every (method, size, budget); a seed fixes initialisation,
     #: data order, feedback matrices, the fabricated chip and the validation windows
     seeds: tuple[int, ...] = (0,)
-    dfa_normalize: bool = True
+    #: legacy switch to the LayerNorm-derivative signal (None: the method name says it)
+    dfa_normalize: bool | None = None
     #: feedback core of the "photonic" method: the simulated chip (fabricated from the run's
     #: seed and calibrated) or the published Gaussian MAC-error model
     photonic_core: str = "chip"
@@ -180,22 +177,22 @@ def grid_tasks(grid: ScalingGrid, corpus: dict[str, Any]) -> list[dict[str, Any]
     """One parameter dict per (method, size, budget, seed), the most expensive first."""
     tasks = []
     tokens_per_step = grid.batch_size * grid.context
+    legacy = {} if grid.dfa_normalize is None else {"dfa_normalize": grid.dfa_normalize}
     for method, (layers, width), budget, seed in itertools.product(
             grid.methods, grid.sizes, grid.token_budgets, grid.seeds):
-            steps = max(1, budget // tokens_per_step)
-            cfg = LMConfig(
-                method=method, dfa_normalize=grid.dfa_normalize, d_model=width,
-                n_layers=layers, n_heads=grid.n_heads, context=grid.context,
-                batch_size=grid.batch_size, steps=steps, lr=grid.lr,
-                warmup_steps=max(1, min(100, steps // 10)), eval_interval=steps,
-                eval_batches=grid.eval_batches, final_eval_batches=grid.final_eval_batches,
-                seed=seed)
-            task: dict[str, Any] = {"corpus": corpus, "lm": dataclasses.asdict(cfg),
-                                    "eval_steps": _eval_steps(steps, grid.eval_points)}
-            if method == "photonic":
-                task["core"] = {"kind": grid.photonic_core, "mean": grid.mac_error_mean,
-                                "std": grid.mac_error_std}
-            tasks.append(task)
+        steps = max(1, budget // tokens_per_step)
+        cfg = LMConfig(
+            method=method, d_model=width, n_layers=layers, n_heads=grid.n_heads,
+            context=grid.context, batch_size=grid.batch_size, steps=steps, lr=grid.lr,
+            warmup_steps=max(1, min(100, steps // 10)), eval_interval=steps,
+            eval_batches=grid.eval_batches, final_eval_batches=grid.final_eval_batches,
+            seed=seed, **legacy)
+        task: dict[str, Any] = {"corpus": corpus, "lm": dataclasses.asdict(cfg),
+                                "eval_steps": _eval_steps(steps, grid.eval_points)}
+        if method.startswith("photonic"):
+            task["core"] = {"kind": grid.photonic_core, "mean": grid.mac_error_mean,
+                            "std": grid.mac_error_std}
+        tasks.append(task)
     tasks.sort(key=lambda t: -(t["lm"]["n_layers"] * t["lm"]["d_model"] ** 2 * t["lm"]["steps"]))
     return tasks
 
@@ -228,7 +225,7 @@ def run_point(params: dict[str, Any]) -> dict[str, Any]:
     cfg = LMConfig(**params["lm"])
     core = None
     log = None
-    if cfg.method == "photonic":
+    if cfg.method.startswith("photonic"):
         spec = params["core"]
         core = make_core(spec["kind"], cfg.seed, spec["mean"], spec["std"])
         chip = getattr(core, "chip", None)
