@@ -149,3 +149,25 @@ def test_windows_shared_across_methods_within_a_seed(tmp_path):
     assert first[("bp", 0)] == first[("dfa", 0)]
     assert first[("bp", 1)] == first[("dfa", 1)]
     assert first[("bp", 0)] != first[("bp", 1)]
+
+
+def test_cli_reports_seed_statistics(tmp_path, capsys):
+    import json
+
+    from photonic_dfa.cli import main
+
+    path = tmp_path / "t.txt"
+    path.write_text(TEXT * 5)
+    out = tmp_path / "grid"
+    assert main(["scaling", "--preset", "smoke", "--methods", "bp,dfa", "--seeds", "0,1",
+                 "--sizes", "1x16,1x24", "--text", str(path), "--boot", "10", "--workers",
+                 "1", "--no-progress", "--out", str(out)]) == 0
+    analysis = json.loads((out / "analysis.json").read_text())
+    assert analysis["seeds"] == [0, 1] and analysis["n_runs"] == 16
+    assert set(analysis["axes"]) == {"flops", "6ND", "energy"}
+    assert len(analysis["paired_final_loss"]) == 4  # 2 sizes x 2 budgets, one method vs bp
+    for png in ("frontier_bands.png", "frontier_6nd.png"):
+        assert (out / png).stat().st_size > 0
+    text = capsys.readouterr().out
+    assert "paired final validation-loss difference" in text and "verdicts" in text
+    assert (out / "report.txt").read_text().startswith("throughput")
