@@ -1,17 +1,12 @@
-"""Train the character-level Transformer by backpropagation, DFA, micro-DFA or a photonic core.
+"""Train the character-level Transformer by backpropagation, DFA (macro or micro, literal or
+the LayerNorm-derivative variant) or DFA through a photonic core.
 
 One function, :func:`train_lm`, used by the ``photonic-dfa lm`` command and by every point of
 the scaling grid. Learning rate: linear warm-up, then cosine decay to ``min_lr_ratio * lr``.
 Evaluation uses a fixed set of validation windows drawn once from the seed, so every eval
-of a run (and every run with that seed) sees the same text.
-
-DFA signal. With ``dfa_normalize`` (default) each injected ``e B_k`` is passed through the
-Jacobian of the parameter-free normalisation ``(x - mean)/std`` at its injection point (the
-stream the next LayerNorm reads), the Transformer analogue of gating ``B e`` by ``f'(a)``.
-Without it (``dfa_normalize=False``, the raw ``e B_k`` of the plain definition) the signal
-has a radial part that the downstream LayerNorms make useless to the loss: the residual
-stream grows without bound (std 0.03 -> ~600 within 600 steps of the quick preset) and the
-model never beats the unigram entropy. Both are available; the scaling study uses the former.
+of a run (and every run with that seed) sees the same text. The methods are listed in
+:mod:`photonic_dfa.training.lm_methods`; why literal DFA needs the optimiser settings it
+gets here is in ``docs/dfa_transformer.md``.
 """
 
 from __future__ import annotations
@@ -41,13 +36,14 @@ from photonic_dfa.base.validation import check_int, check_scalar
 
 from .adamw import AdamW, AdamWConfig
 from .corpus import CharCorpus
+from .flops import flops_per_token
 from .lm_feedback import DFAFeedback
-from .transformer import Transformer, TransformerConfig
+from .lm_methods import METHODS, method_spec
+from .transformer import NORMS, Transformer, TransformerConfig
 
 __all__ = ["LMConfig", "PRESETS", "METHODS", "train_lm", "lr_at", "save_checkpoint",
            "encode_prompt", "load_checkpoint", "CHECKPOINT_KIND", "CHECKPOINT_VERSION"]
 
-METHODS = ("bp", "dfa", "dfa-micro", "photonic")
 CHECKPOINT_KIND = "photonic-dfa-char-transformer"
 CHECKPOINT_VERSION = 1
 
@@ -57,7 +53,11 @@ class LMConfig:
     """Model shape, optimiser and schedule of one training run."""
 
     method: str = "bp"
-    dfa_normalize: bool = True  # DFA signal through the local LayerNorm Jacobian (see below)
+    #: legacy spelling of the signal form, now part of the method name: ``True`` turns a
+    #: literal DFA method into its ``-ln`` variant (the meaning it had), ``None`` afterwards
+    dfa_normalize: bool | None = None
+    #: "pre" (GPT-2, nanoGPT) or "post" (Launay et al.'s DFA Transformer); see transformer.py
+    norm: str = "pre"
     d_model: int = 128
     n_layers: int = 4
     n_heads: int = 4
@@ -70,15 +70,25 @@ class LMConfig:
     weight_decay: float = 0.1
     beta1: float = 0.9
     beta2: float = 0.99
-    grad_clip: float = 1.0
+    #: global gradient-norm clip, 0 = none; ``None``: the method's default (:attr:`clip_norm`)
+    grad_clip: float | None = None
     eval_interval: int = 250
     eval_batches: int = 8
     final_eval_batches: int = 64
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        spec = method_spec(self.method)
+        if self.dfa_normalize is not None:
+            if not isinstance(self.dfa_normalize, bool):
+                raise ValueError(f"dfa_normalize must be true, false or absent, got "
+                                 f"{self.dfa_normalize!r}")
+            if spec.is_dfa and self.dfa_normalize != spec.layernorm_signal:
+                if not self.dfa_normalize:
+                    raise ValueError(f"dfa_normalize=false contradicts method {self.method!r} "
+                                     "(its signal goes through the LayerNorm derivative)")
+                object.__setattr__(self, "method", _LN_VARIANT[self.method])
+            object.__setattr__(self, "dfa_normalize", None)
         for name in ("d_model", "n_layers", "n_heads", "context", "batch_size", "steps",
                      "eval_interval", "eval_batches", "final_eval_batches"):
             check_int(name, getattr(self, name), 1)
@@ -86,10 +96,27 @@ class LMConfig:
         check_int("seed", self.seed, 0)
         check_scalar("lr", self.lr, 0.0, 1.0, low_inclusive=False)
         check_scalar("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
-        AdamWConfig(self.beta1, self.beta2, 1e-8, self.weight_decay, self.grad_clip)
+        AdamWConfig(self.beta1, self.beta2, 1e-8, self.weight_decay, self.clip_norm)
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model must be a multiple of n_heads={self.n_heads}, got {self.d_model}")
+        if self.norm not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}")
+        if self.norm != "pre" and method_spec(self.method).layernorm_signal:
+            raise ValueError(f"method {self.method!r} (the LayerNorm-derivative signal) needs "
+                             f"norm 'pre', got {self.norm!r}")
+
+    @property
+    def clip_norm(self) -> float:
+        """The gradient clip in effect: ``grad_clip``, or by default 1.0 (nanoGPT's) for
+        backpropagation and the ``-ln`` variants and none for literal DFA, which the published
+        DFA code trains with plain Adam: a global-norm clip couples the literal signal's
+        growing block gradients to every other gradient and stalls training
+        (``docs/dfa_transformer.md``)."""
+        if self.grad_clip is not None:
+            return float(self.grad_clip)
+        spec = method_spec(self.method)
+        return 0.0 if spec.is_dfa and not spec.layernorm_signal else 1.0
 
     @property
     def tokens(self) -> int:
@@ -114,11 +141,13 @@ class LMConfig:
 
     def model_config(self, vocab_size: int) -> TransformerConfig:
         return TransformerConfig(vocab_size=vocab_size, context=self.context, d_model=self.d_model,
-                                 n_layers=self.n_layers, n_heads=self.n_heads)
+                                 n_layers=self.n_layers, n_heads=self.n_heads, norm=self.norm)
 
     def replace(self, **changes: Any) -> LMConfig:
         return dataclasses.replace(self, **changes)
 
+
+_LN_VARIANT = {"dfa": "dfa-ln", "dfa-micro": "dfa-ln-micro", "photonic": "photonic-ln"}
 
 PRESETS: dict[str, LMConfig] = {
     # 0.1 M non-embedding parameters, 2 M tokens: about a minute of one core
@@ -193,7 +222,21 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[Transformer, str, dict[str
         model = Transformer(mcfg, params=arrays)
     except ValueError as exc:
         raise CorruptFileError(f"{path}: checkpoint {exc}") from None
-    return model, vocab, meta
+    return model, vocab, _current_method_names(meta)
+
+
+def _current_method_names(meta: dict[str, Any]) -> dict[str, Any]:
+    """Checkpoints written before the methods were renamed say ``dfa`` (``dfa-micro``,
+    ``photonic``) with ``dfa_normalize: true`` for what is now ``dfa-ln`` (...): rename."""
+    train = meta.get("train_config")
+    if isinstance(train, dict) and train.get("dfa_normalize") is True:
+        old = train.get("method")
+        if old in _LN_VARIANT:
+            new = _LN_VARIANT[old]
+            meta = {**meta, "train_config": {**train, "method": new, "dfa_normalize": None}}
+            if meta.get("method") == old:
+                meta["method"] = new
+    return meta
 
 
 def train_lm(
@@ -206,7 +249,8 @@ def train_lm(
 ) -> dict[str, Any]:
     """Train one model; return a JSON-serialisable summary with the validation-loss history.
 
-    ``method="photonic"`` is macro DFA whose feedback product runs on ``core`` (required).
+    ``method="photonic"`` (``"photonic-ln"``) is ``dfa`` (``dfa-ln``) whose feedback product
+    runs on ``core`` (required for those two, refused for the others).
     ``eval_steps`` (numbers of completed steps) overrides ``eval_interval``; the last step
     is always evaluated on ``final_eval_batches`` batches. With ``out_dir``, ``metrics.json``
     is rewritten at each evaluation and ``checkpoint.npz`` saved at the end; the directory
@@ -221,21 +265,23 @@ def train_lm(
 def _train_lm(corpus: CharCorpus, cfg: LMConfig, out_dir: str | os.PathLike | None,
               core: MatVecCore | None, eval_steps: Sequence[int] | None,
               log: Callable[[str], None] | None) -> dict[str, Any]:
-    if cfg.method == "photonic" and core is None:
-        raise ValueError("method 'photonic' needs a core with program(B) and matvec(X)")
+    spec = method_spec(cfg.method)
+    if spec.on_chip and core is None:
+        raise ValueError(f"method {cfg.method!r} needs a core with program(B) and matvec(X)")
+    if core is not None and not spec.on_chip:
+        raise ValueError(f"method {cfg.method!r} computes its feedback digitally; a core is "
+                         "used only by the photonic methods")
     cfg.check_memory(corpus.vocab_size)
     seeds = np.random.SeedSequence(cfg.seed).spawn(4)
     init_rng, data_rng, fb_rng, val_rng = (np.random.default_rng(s) for s in seeds)
     mcfg = cfg.model_config(corpus.vocab_size)
     model = Transformer(mcfg, rng=init_rng)
     feedback = None
-    if cfg.method != "bp":
-        feedback = DFAFeedback(corpus.vocab_size, cfg.d_model, cfg.n_layers,
-                               "micro" if cfg.method == "dfa-micro" else "macro", fb_rng,
-                               core=core if cfg.method == "photonic" else None,
-                               normalize=cfg.dfa_normalize)
+    if spec.points is not None:
+        feedback = DFAFeedback(corpus.vocab_size, cfg.d_model, cfg.n_layers, spec.points, fb_rng,
+                               core=core, normalize=spec.layernorm_signal)
     opt = AdamW(model.params, AdamWConfig(cfg.beta1, cfg.beta2, 1e-8, cfg.weight_decay,
-                                          cfg.grad_clip))
+                                          cfg.clip_norm))
     val_batches = [corpus.get_batch("val", cfg.batch_size, cfg.context, val_rng)
                    for _ in range(cfg.final_eval_batches)]
     if eval_steps is None:
@@ -243,14 +289,21 @@ def _train_lm(corpus: CharCorpus, cfg: LMConfig, out_dir: str | os.PathLike | No
     else:
         eval_at = {int(s) for s in eval_steps if 0 <= int(s) < cfg.steps}
     tokens_per_step = cfg.batch_size * cfg.context
+    flops = flops_per_token(cfg.n_layers, cfg.d_model, cfg.n_heads, cfg.context,
+                            corpus.vocab_size, cfg.method, mcfg.d_mlp)
     out = Path(out_dir) if out_dir is not None else None
     summary: dict[str, Any] = {
         "config": dataclasses.asdict(cfg),
+        "grad_clip": cfg.clip_norm,  # the clip in effect (config's None: the method's default)
         "vocab_size": corpus.vocab_size,
         "n_params": mcfg.n_params,
         "non_embedding_params": mcfg.non_embedding_params,
         "tokens": cfg.tokens,
         "compute_6ND": 6.0 * mcfg.non_embedding_params * cfg.tokens,
+        # counted per method (training/flops.py); "total" includes the feedback products
+        "flops_per_token": {**dataclasses.asdict(flops), "total": flops.total,
+                            "digital": flops.digital},
+        "compute_flops": flops.total * cfg.tokens,
         "history": [],
     }
 
@@ -258,6 +311,7 @@ def _train_lm(corpus: CharCorpus, cfg: LMConfig, out_dir: str | os.PathLike | No
         val, sem = _eval_loss(model, val_batches[:n_batches])
         tokens = step * tokens_per_step
         row = {"step": step, "tokens": tokens, "compute": 6.0 * mcfg.non_embedding_params * tokens,
+               "compute_flops": flops.total * tokens,
                "train_loss": train_loss, "val_loss": val,
                "val_loss_sem": sem if math.isfinite(sem) else None, "elapsed": elapsed}
         summary["history"].append(row)

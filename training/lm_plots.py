@@ -12,7 +12,8 @@ import numpy as np
 __all__ = ["plot_histories", "plot_scaling"]
 
 METHOD_COLOURS = {"bp": "tab:blue", "dfa": "tab:red", "dfa-micro": "tab:orange",
-                  "photonic": "tab:green"}
+                  "dfa-ln": "tab:purple", "dfa-ln-micro": "tab:pink", "photonic": "tab:green",
+                  "photonic-ln": "tab:olive"}
 
 
 def _pyplot():

@@ -7,6 +7,9 @@ Architecture (Radford et al. 2019, GPT-2; Karpathy's nanoGPT)::
     x_{l+1} = x_mid + MLP(LN_2(x_mid))        MLP(u) = GELU(u W_1 + b_1) W_2 + b_2, width 4 d
     logits = LN_f(x_L) W_out                  W_out is NOT tied to W_te
 
+``norm="post"`` gives the post-LN layout of Vaswani et al. 2017, used by Launay et al.'s
+DFA Transformer: ``x_mid = LN_1(x_l + Attn(x_l))``, ``x_{l+1} = LN_2(x_mid + MLP(x_mid))``.
+
 Gradients, one of:
 
 * backpropagation (``feedback=None``);
@@ -18,6 +21,8 @@ Gradients, one of:
   attention sublayer and after the MLP sublayer, each sublayer backpropagating only its
   own signal. The final LayerNorm and the unembedding always get their true gradients;
   the embeddings get what the first block's local backward pass leaves at its input.
+  A feedback whose ``normalize`` is true gives the LayerNorm-derivative variant (pre-LN
+  only; :func:`_through_normalisation`), not the published method.
 
 The feedback object supplies ``points`` (``"macro"``/``"micro"``) and ``project(e)``; see
 :mod:`photonic_dfa.training.lm_feedback`. Activations are 2-D ``(tokens, features)`` arrays so
@@ -64,6 +69,9 @@ __all__ = [
 ]
 
 
+NORMS = ("pre", "post")
+
+
 @dataclass(frozen=True)
 class TransformerConfig:
     """Shape of the model: vocabulary, context length, width, depth, heads."""
@@ -75,6 +83,10 @@ class TransformerConfig:
     n_heads: int = 4
     mlp_ratio: int = 4
     ln_eps: float = 1e-5
+    #: "pre" (GPT-2: LayerNorm before each sublayer, residual stream never normalised) or
+    #: "post" (Vaswani 2017, the layout of Launay et al.'s DFA Transformer: LayerNorm after
+    #: each residual addition, so every block's output is normalised)
+    norm: str = "pre"
 
     def __post_init__(self) -> None:
         check_int("vocab_size", self.vocab_size, 2)
@@ -84,6 +96,8 @@ class TransformerConfig:
         check_int("n_heads", self.n_heads, 1, self.d_model)
         check_int("mlp_ratio", self.mlp_ratio, 1)
         check_scalar("ln_eps", self.ln_eps, 0.0, 1.0, low_inclusive=False)
+        if self.norm not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}")
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model must be a multiple of n_heads={self.n_heads}, got {self.d_model}"
@@ -255,9 +269,22 @@ def mlp_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, dict[str, 
 
 def block_forward(x: np.ndarray, params: dict[str, np.ndarray], layer: int, batch: int,
                   config: TransformerConfig) -> tuple[np.ndarray, tuple]:
-    """One pre-LN block; returns ``(x_out, cache)``. ``cache[-1]`` is the mid-block stream."""
+    """One block; returns ``(x_out, cache)``. ``cache[-1]`` is the mid-block stream.
+
+    Pre-LN: ``x_mid = x + Attn(LN_1(x))``, ``x_out = x_mid + MLP(LN_2(x_mid))``. Post-LN:
+    ``x_mid = LN_1(x + Attn(x))``, ``x_out = LN_2(x_mid + MLP(x_mid))``.
+    """
     p = f"h{layer}."
     eps = config.ln_eps
+    if config.norm == "post":
+        att, att_c = attention_forward(x, params[p + "attn.wqkv"], params[p + "attn.bqkv"],
+                                       params[p + "attn.wo"], params[p + "attn.bo"], batch,
+                                       config.n_heads)
+        x_mid, ln1 = layernorm_forward(x + att, params[p + "ln1.g"], params[p + "ln1.b"], eps)
+        mlp, mlp_c = mlp_forward(x_mid, params[p + "mlp.w1"], params[p + "mlp.b1"],
+                                 params[p + "mlp.w2"], params[p + "mlp.b2"])
+        out, ln2 = layernorm_forward(x_mid + mlp, params[p + "ln2.g"], params[p + "ln2.b"], eps)
+        return out, (ln1, att_c, ln2, mlp_c, "post", x_mid)
     a, ln1 = layernorm_forward(x, params[p + "ln1.g"], params[p + "ln1.b"], eps)
     att, att_c = attention_forward(a, params[p + "attn.wqkv"], params[p + "attn.bqkv"],
                                    params[p + "attn.wo"], params[p + "attn.bo"], batch,
@@ -266,7 +293,7 @@ def block_forward(x: np.ndarray, params: dict[str, np.ndarray], layer: int, batc
     m, ln2 = layernorm_forward(x_mid, params[p + "ln2.g"], params[p + "ln2.b"], eps)
     mlp, mlp_c = mlp_forward(m, params[p + "mlp.w1"], params[p + "mlp.b1"],
                              params[p + "mlp.w2"], params[p + "mlp.b2"])
-    return x_mid + mlp, (ln1, att_c, ln2, mlp_c, x_mid)
+    return x_mid + mlp, (ln1, att_c, ln2, mlp_c, "pre", x_mid)
 
 
 def block_backward(d_out: np.ndarray, cache: tuple, layer: int, grads: dict[str, np.ndarray],
@@ -277,8 +304,10 @@ def block_backward(d_out: np.ndarray, cache: tuple, layer: int, grads: dict[str,
     attention sublayer (backpropagation, macro DFA). Given ``d_mid`` (micro DFA), the
     attention sublayer receives ``d_mid`` alone and the MLP's input gradient is dropped.
     """
-    ln1, att_c, ln2, mlp_c, _ = cache
+    ln1, att_c, ln2, mlp_c = cache[:4]
     p = f"h{layer}."
+    if cache[4] == "post":
+        return _post_block_backward(d_out, cache, p, grads, d_mid)
     dm, g = mlp_backward(d_out, mlp_c)
     grads |= {p + "mlp." + k: val for k, val in g.items()}
     dx_mid, grads[p + "ln2.g"], grads[p + "ln2.b"] = layernorm_backward(dm, ln2)
@@ -288,6 +317,22 @@ def block_backward(d_out: np.ndarray, cache: tuple, layer: int, grads: dict[str,
     grads |= {p + "attn." + k: val for k, val in g.items()}
     dx, grads[p + "ln1.g"], grads[p + "ln1.b"] = layernorm_backward(da, ln1)
     return d_mid + dx
+
+
+def _post_block_backward(d_out: np.ndarray, cache: tuple, p: str, grads: dict[str, np.ndarray],
+                         d_mid: np.ndarray | None) -> np.ndarray:
+    """:func:`block_backward` of a post-LN block: ``d_mid`` (micro DFA) replaces the gradient
+    at the normalised mid-block stream, the MLP sublayer's input gradient is then dropped."""
+    ln1, att_c, ln2, mlp_c = cache[:4]
+    d_pre2, grads[p + "ln2.g"], grads[p + "ln2.b"] = layernorm_backward(d_out, ln2)
+    dm, g = mlp_backward(d_pre2, mlp_c)
+    grads |= {p + "mlp." + k: val for k, val in g.items()}
+    if d_mid is None:
+        d_mid = d_pre2 + dm
+    d_pre1, grads[p + "ln1.g"], grads[p + "ln1.b"] = layernorm_backward(d_mid, ln1)
+    dx, g = attention_backward(d_pre1, att_c)
+    grads |= {p + "attn." + k: val for k, val in g.items()}
+    return d_pre1 + dx
 
 
 def cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
@@ -392,6 +437,10 @@ class Transformer:
                 )
             signal = (signal * (1.0 / n)).astype(x.dtype, copy=False)
             normalize = getattr(feedback, "normalize", False)
+            if normalize and cfg.norm != "pre":
+                raise ValueError("the LayerNorm-derivative DFA signal is defined for the pre-LN "
+                                 "layout; in the post-LN layout every block output is "
+                                 "normalised already")
             # LayerNorm caches of the stream at each injection point: block l's output is
             # normalised by block l+1's LN_1 (or LN_f), the mid-block stream by LN_2
             out_ln = [caches[layer + 1][0] for layer in range(cfg.n_layers - 1)] + [lnf]

@@ -1,5 +1,6 @@
-"""``photonic-dfa lm``: train the character-level Transformer with BP, DFA, micro-DFA or a
-photonic feedback core, on the Shakespeare corpus or any text file."""
+"""``photonic-dfa lm``: train the character-level Transformer with BP, DFA (macro or micro,
+literal or the LayerNorm-derivative variant) or DFA through a photonic feedback core, on the
+Shakespeare corpus or any text file."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 
 from photonic_dfa.architecture.digital import AUTHORS_ERROR
 from photonic_dfa.base.units import number
+from photonic_dfa.training.lm_methods import METHODS, method_spec
 
 from ._common import (
     add_command,
@@ -29,17 +31,23 @@ MAX_CONTEXT = 65536
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = add_command(
         subparsers, "lm",
-        help="train the character-level Transformer (bp, dfa, dfa-micro, photonic)",
-        description="Train the character-level causal Transformer with backprop, macro DFA, "
-                    "micro DFA or DFA through a photonic feedback core, on the Shakespeare "
+        help=f"train the character-level Transformer ({', '.join(METHODS)})",
+        description="Train the character-level causal Transformer with backprop (bp), DFA as "
+                    "published (dfa: the literal e B at each block's output; dfa-micro: after "
+                    "each sublayer), this project's variant with the signal through the next "
+                    "LayerNorm's derivative (dfa-ln, dfa-ln-micro), or dfa / dfa-ln with the "
+                    "feedback on a photonic core (photonic, photonic-ln), on the Shakespeare "
                     "corpus or any UTF-8 text file. Writes OUT/metrics.json, "
                     "OUT/checkpoint.npz (for `photonic-dfa sample`) and OUT/loss.png. "
                     "Presets: quick (d_model 64, 2 layers, 1000 steps, about a minute), full "
                     "(d_model 128, 4 layers, 3000 steps, about 20 minutes).",
         example="photonic-dfa lm --method dfa --preset quick --out results/lm_dfa")
-    p.add_argument("--method", choices=("bp", "dfa", "dfa-micro", "photonic"), default="bp",
+    p.add_argument("--method", choices=METHODS, default="bp",
                    help="how the hidden layers learn")
     add_preset_argument(p, "lm", "quick")
+    p.add_argument("--norm", choices=("pre", "post"), default=None,
+                   help="LayerNorm placement: pre (GPT-2, the preset's) or post (Launay et al.'s "
+                   "DFA Transformer: LayerNorm after each residual addition)")
     p.add_argument("--out", required=True, type=directory("output directory"),
                    help="output directory (metrics, checkpoint, plot)")
     p.add_argument("--text", default=None, type=input_file("text file"),
@@ -61,9 +69,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="peak learning rate (default: the preset's)")
     p.add_argument("--eval-interval", type=int_type(1, MAX_STEPS), default=None,
                    help="steps between validation evaluations (default: the preset's)")
-    p.add_argument("--dfa-signal", choices=("normalized", "raw"),
-                   help="DFA methods: the signal through the local LayerNorm Jacobian "
-                   "(normalized, the default) or raw e B")
     p.add_argument("--core", choices=("chip", "gaussian", "digital"), default="chip",
                    help="feedback core for --method photonic: the simulated chip, fabricated and "
                    "calibrated (chip), the published Gaussian MAC-error model, or exact "
@@ -92,17 +97,14 @@ def run(args: argparse.Namespace) -> int:
     from photonic_dfa.training.lm_plots import plot_histories
 
     out = Path(args.out)
-    photonic = args.method == "photonic"
-    refuse_unused(args, args.method != "bp", "to the DFA methods (dfa, dfa-micro, photonic)",
-                  {"--dfa-signal": args.dfa_signal})
-    args.dfa_signal = args.dfa_signal or "normalized"
+    photonic = method_spec(args.method).on_chip
     refuse_unused(args, photonic and args.core == "chip", "to --method photonic --core chip",
                   {"--chip": args.chip, "--design-chip": args.design_chip})
     refuse_unused(args, photonic and args.core == "gaussian",
                   "to --method photonic --core gaussian",
                   {"--mac-error-mean": args.mac_error_mean, "--mac-error-std": args.mac_error_std})
     if args.core != "chip" and not photonic:
-        raise ValueError("--core only applies to --method photonic")
+        raise ValueError("--core only applies to --method photonic or photonic-ln")
     if args.mac_error_mean is None:
         args.mac_error_mean = AUTHORS_ERROR.mean
     if args.mac_error_std is None:
@@ -112,9 +114,10 @@ def run(args: argparse.Namespace) -> int:
     check_scalar("--mac-error-std", args.mac_error_std, 0.0)
     overrides = {k: v for k, v in {
         "steps": args.steps, "batch_size": args.batch_size, "context": args.context,
-        "lr": args.lr, "eval_interval": args.eval_interval}.items() if v is not None}
+        "lr": args.lr, "eval_interval": args.eval_interval, "norm": args.norm}.items()
+        if v is not None}
     cfg = PRESETS[library_preset("lm", args.preset)].replace(method=args.method, seed=args.seed,
-                                       dfa_normalize=args.dfa_signal == "normalized", **overrides)
+                                                             **overrides)
     cfg.check_memory()  # before the corpus is read or a model built
     if args.chip:
         from photonic_dfa.architecture.config import ChipConfig
@@ -124,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
             note_fabrication(args.chip, "--design-chip simulates the design chip")
     corpus = load_corpus(args.text, args.data_dir)
     core = None
-    if args.method == "photonic":
+    if photonic:
         from photonic_dfa.training.lm_feedback import make_core
 
         chip = {"toml": args.chip} if args.chip else {}
@@ -144,13 +147,14 @@ def run(args: argparse.Namespace) -> int:
               f"val unigram entropy {stats['unigram_entropy_val']:.4f} nats/char, "
               f"bigram cross-entropy {stats['bigram_cross_entropy_val']:.4f}")
         m = cfg.model_config(corpus.vocab_size)
-        print(f"method {cfg.method} (dfa signal {args.dfa_signal}), preset {args.preset}: "
+        print(f"method {cfg.method}, preset {args.preset}, {cfg.norm}-LN, gradient clip "
+              f"{cfg.clip_norm or 'none'}: "
               f"d_model {cfg.d_model}, layers {cfg.n_layers}, heads {cfg.n_heads}, context "
               f"{cfg.context}, batch {cfg.batch_size}, steps {cfg.steps}, tokens {cfg.tokens}, "
               f"N (non-embedding) {m.non_embedding_params}, params {m.n_params}")
     summary = train_lm(corpus, cfg, out, core=core, log=None if args.quiet else print)
     summary["corpus"] = stats
-    if args.method == "photonic":
+    if photonic:
         summary["core"] = {"kind": args.core, "chip": args.chip, "design_chip": args.design_chip}
         if args.core == "gaussian":
             summary["core"].update(mac_error_mean=args.mac_error_mean,

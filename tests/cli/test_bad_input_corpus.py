@@ -149,7 +149,8 @@ CASES += [
     # lm
     ("lm-context-huge", "lm --context 100000000 --out {out}", "--context"),
     ("lm-context-0", "lm --context 0 --out {out}", "--context"),
-    ("lm-dfa-signal-with-bp", "lm --method bp --dfa-signal raw --out {out}", "--dfa-signal"),
+    ("lm-dfa-signal-removed", "lm --method bp --dfa-signal raw --out {out}", "--dfa-signal"),
+    ("lm-ln-variant-post-ln", "lm --method dfa-ln --norm post --out {out}", "norm"),
     ("lm-context-memory", "lm --context 65536 --batch-size 65536 --out {out}", "memory"),
     ("lm-steps-0", "lm --steps 0 --out {out}", "--steps"),
     ("lm-steps-huge", "lm --steps 1e12 --out {out}", "--steps"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -70,13 +72,12 @@ class _CountedFeedback:
         return self.inner.project(e)
 
 
-@pytest.fixture()
-def model() -> Transformer:
-    return Transformer(CFG, rng=np.random.default_rng(0), dtype=np.float64)
-
-
-@pytest.mark.parametrize("method", METHODS)
-def test_matmul_count_equals_the_executed_products(model, monkeypatch, method):
+@pytest.mark.parametrize(("method", "norm"), [(m, "pre") for m in METHODS]
+                         + [("bp", "post"), ("dfa", "post"), ("dfa-micro", "post")])
+def test_matmul_count_equals_the_executed_products(monkeypatch, method, norm):
+    """Pre-LN and post-LN blocks run the same products."""
+    model = Transformer(dataclasses.replace(CFG, norm=norm), rng=np.random.default_rng(0),
+                        dtype=np.float64)
     rng = np.random.default_rng(1)
     idx = rng.integers(0, CFG.vocab_size, size=(BATCH, CFG.context))
     tgt = rng.integers(0, CFG.vocab_size, size=(BATCH, CFG.context))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,9 @@ from photonic_dfa.architecture.digital import AuthorsErrorModel, DigitalCore, Ga
 from photonic_dfa.base.atomic import CorruptFileError
 from photonic_dfa.training.adamw import AdamW, AdamWConfig
 from photonic_dfa.training.corpus import CharCorpus
+from photonic_dfa.training.flops import flops_per_token
 from photonic_dfa.training.lm import (
+    METHODS,
     LMConfig,
     encode_prompt,
     load_checkpoint,
@@ -56,22 +60,29 @@ def _cfg(method: str, **kw) -> LMConfig:
     return LMConfig(**base)
 
 
-@pytest.mark.parametrize("method", ["bp", "dfa", "dfa-micro"])
-def test_every_method_learns(corpus, method):
-    s = train_lm(corpus, _cfg(method), log=None)
+@pytest.mark.parametrize(("method", "norm"), [
+    ("bp", "pre"), ("dfa", "pre"), ("dfa-micro", "pre"), ("dfa-ln", "pre"),
+    ("dfa-ln-micro", "pre"), ("bp", "post"), ("dfa", "post"), ("dfa-micro", "post")])
+def test_every_method_learns(corpus, method, norm):
+    s = train_lm(corpus, _cfg(method, norm=norm), log=None)
     first, last = s["history"][0]["val_loss"], s["final_val_loss"]
     assert np.isfinite(last)
     assert last < corpus.unigram_entropy("val") < first
     model_cfg = _cfg(method).model_config(corpus.vocab_size)
     assert s["non_embedding_params"] == model_cfg.non_embedding_params
     assert s["compute_6ND"] == 6 * s["non_embedding_params"] * s["tokens"]
+    fl = flops_per_token(2, 16, 2, 16, corpus.vocab_size, method)
+    assert s["flops_per_token"]["total"] == fl.total
+    assert s["compute_flops"] == fl.total * s["tokens"] == s["history"][-1]["compute_flops"]
 
 
-def test_photonic_with_exact_core_equals_digital_dfa(corpus):
+@pytest.mark.parametrize(("photonic", "digital"), [("photonic", "dfa"),
+                                                   ("photonic-ln", "dfa-ln")])
+def test_photonic_with_exact_core_equals_digital_dfa(corpus, photonic, digital):
     """The core protocol is wired right: an exact tiled core reproduces digital DFA."""
     core = FakeCore(channels=3)
-    s_phot = train_lm(corpus, _cfg("photonic", steps=20), core=core, log=None)
-    s_dfa = train_lm(corpus, _cfg("dfa", steps=20), log=None)
+    s_phot = train_lm(corpus, _cfg(photonic, steps=20), core=core, log=None)
+    s_dfa = train_lm(corpus, _cfg(digital, steps=20), log=None)
     cfg = _cfg("dfa")
     assert core.programmed == [(cfg.n_layers * cfg.d_model, corpus.vocab_size)]  # once
     assert core.calls == 20  # one matvec per step
@@ -81,6 +92,8 @@ def test_photonic_with_exact_core_equals_digital_dfa(corpus):
 def test_photonic_requires_core(corpus):
     with pytest.raises(ValueError, match="needs a core"):
         train_lm(corpus, _cfg("photonic"), log=None)
+    with pytest.raises(ValueError, match="digitally"):
+        train_lm(corpus, _cfg("dfa"), core=FakeCore(), log=None)
     with pytest.raises(ValueError, match="program"):
         DFAFeedback(5, 4, 1, "macro", np.random.default_rng(0), core=object())
 
@@ -113,9 +126,53 @@ def test_gaussian_core_statistics():
         DigitalCore().matvec(x)
 
 
-def test_raw_dfa_signal_option(corpus):
-    s = train_lm(corpus, _cfg("dfa", steps=10, dfa_normalize=False), log=None)
-    assert s["config"]["dfa_normalize"] is False and np.isfinite(s["final_val_loss"])
+def test_method_names_and_the_legacy_signal_flag(corpus):
+    """``dfa`` is the literal signal; the old ``dfa_normalize=True`` meant today's ``-ln``."""
+    assert LMConfig(method="dfa").method == "dfa"
+    for old, new in [("dfa", "dfa-ln"), ("dfa-micro", "dfa-ln-micro"),
+                     ("photonic", "photonic-ln"), ("dfa-ln", "dfa-ln"), ("bp", "bp")]:
+        cfg = LMConfig(method=old, dfa_normalize=True)
+        assert (cfg.method, cfg.dfa_normalize) == (new, None)
+    assert LMConfig(method="dfa", dfa_normalize=False).method == "dfa"
+    with pytest.raises(ValueError, match="dfa_normalize=false contradicts"):
+        LMConfig(method="dfa-ln", dfa_normalize=False)
+    with pytest.raises(ValueError, match="dfa_normalize"):
+        LMConfig(method="dfa", dfa_normalize="yes")
+    s = train_lm(corpus, _cfg("dfa", steps=10), log=None)
+    assert s["config"]["method"] == "dfa" and np.isfinite(s["final_val_loss"])
+
+
+def test_gradient_clip_defaults_by_method():
+    """Literal DFA trains with plain Adam as published; the others clip at 1 (nanoGPT)."""
+    clips = {m: LMConfig(method=m).clip_norm for m in METHODS}
+    assert clips == {"bp": 1.0, "dfa": 0.0, "dfa-micro": 0.0, "dfa-ln": 1.0,
+                     "dfa-ln-micro": 1.0, "photonic": 0.0, "photonic-ln": 1.0}
+    assert LMConfig(method="dfa", grad_clip=0.5).clip_norm == 0.5
+    with pytest.raises(ValueError, match="grad_clip"):
+        LMConfig(grad_clip=-1.0)
+
+
+def test_layer_norm_placement():
+    assert LMConfig(norm="post").model_config(10).norm == "post"
+    with pytest.raises(ValueError, match="norm"):
+        LMConfig(norm="sandwich")
+    with pytest.raises(ValueError, match="needs norm 'pre'"):
+        LMConfig(method="dfa-ln", norm="post")
+
+
+def test_old_checkpoint_names_its_method_by_todays_name(corpus, tmp_path):
+    """A checkpoint from before the renaming ('dfa' with the LayerNorm signal) loads, and
+    says 'dfa-ln'."""
+    from photonic_dfa.training.lm import save_checkpoint
+
+    model = Transformer(_cfg("bp").model_config(corpus.vocab_size),
+                        rng=np.random.default_rng(0))
+    old_cfg = {**dataclasses.asdict(_cfg("bp")), "method": "dfa", "dfa_normalize": True}
+    save_checkpoint(tmp_path / "old.npz", model, corpus.vocab,
+                    {"method": "dfa", "step": 5, "val_loss": 3.0, "train_config": old_cfg})
+    _, _, meta = load_checkpoint(tmp_path / "old.npz")
+    assert meta["method"] == meta["train_config"]["method"] == "dfa-ln"
+    assert LMConfig(**meta["train_config"]).method == "dfa-ln"
 
 
 def test_lr_schedule():

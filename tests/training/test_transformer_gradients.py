@@ -134,8 +134,9 @@ def test_unembedding_and_cross_entropy(rng):
     assert_close((e / n) @ w.T, numerical_grad(loss, x), "x")
 
 
-def _tiny_model(rng, n_layers=2):
-    cfg = TransformerConfig(vocab_size=7, context=5, d_model=8, n_layers=n_layers, n_heads=2)
+def _tiny_model(rng, n_layers=2, norm="pre"):
+    cfg = TransformerConfig(vocab_size=7, context=5, d_model=8, n_layers=n_layers, n_heads=2,
+                            norm=norm)
     model = Transformer(cfg, rng=rng, dtype=np.float64)
     for p in model.params.values():  # move off the symmetric initialisation
         p += rng.normal(0.0, 0.3, size=p.shape)
@@ -144,8 +145,9 @@ def _tiny_model(rng, n_layers=2):
     return model, idx, targets
 
 
-def test_whole_model_backprop(rng):
-    model, idx, targets = _tiny_model(rng)
+@pytest.mark.parametrize("norm", ["pre", "post"])
+def test_whole_model_backprop(rng, norm):
+    model, idx, targets = _tiny_model(rng, norm=norm)
     _, grads = model.loss_and_grads(idx, targets)
     assert set(grads) == set(model.params)
     for name, p in model.params.items():
@@ -191,13 +193,13 @@ def test_normalised_signal_is_the_normalisation_jacobian(rng):
     assert_close(_normalised(s, x), numerical_grad(loss, x), "J^T s")
 
 
-@pytest.mark.parametrize("normalize", [False, True])
+@pytest.mark.parametrize(("normalize", "norm"), [(False, "pre"), (True, "pre"), (False, "post")])
 @pytest.mark.parametrize("points", ["macro", "micro"])
-def test_dfa_delivers_local_gradients(rng, points, normalize):
+def test_dfa_delivers_local_gradients(rng, points, normalize, norm):
     """Each block (or sublayer) gets exactly the gradient of <its output, injected signal>,
     with the stream entering it held fixed; head layers get their true gradients. With
     ``normalize`` the injected signal is ``J^T (e B)`` at the injection point's stream."""
-    model, idx, targets = _tiny_model(rng)
+    model, idx, targets = _tiny_model(rng, norm=norm)
     cfg, n = model.config, idx.size
     fb = _Recorder(cfg.vocab_size, cfg.d_model, cfg.n_layers, points, rng, normalize=normalize)
     _, grads = model.loss_and_grads(idx, targets, fb)
@@ -234,10 +236,12 @@ def test_dfa_delivers_local_gradients(rng, points, normalize):
 
             def mlp_part(x_mid=x_mid, s_out=s_out, layer=layer):
                 p = f"h{layer}."
-                m, _ = layernorm_forward(x_mid, model.params[p + "ln2.g"],
-                                         model.params[p + "ln2.b"])
-                out, _ = mlp_forward(m, *(model.params[p + k] for k in
-                                          ("mlp.w1", "mlp.b1", "mlp.w2", "mlp.b2")))
+                ln2 = (model.params[p + "ln2.g"], model.params[p + "ln2.b"])
+                mlp = [model.params[p + k] for k in ("mlp.w1", "mlp.b1", "mlp.w2", "mlp.b2")]
+                if norm == "post":
+                    out = layernorm_forward(x_mid + mlp_forward(x_mid, *mlp)[0], *ln2)[0]
+                    return float((out * s_out).sum())
+                out, _ = mlp_forward(layernorm_forward(x_mid, *ln2)[0], *mlp)
                 return float(((x_mid + out) * s_out).sum())
 
             for name in [k for k in model.params if k.startswith(f"h{layer}.")]:
@@ -274,3 +278,13 @@ def test_dfa_blocks_ignore_later_blocks(rng):
     _, g2 = model.loss_and_grads(idx, targets, fb)
     for name in [k for k in model.params if k.startswith("h0.")]:
         np.testing.assert_array_equal(g1[name], g2[name])
+
+
+def test_layernorm_signal_is_refused_in_the_post_ln_layout(rng):
+    model, idx, targets = _tiny_model(rng, norm="post")
+    cfg = model.config
+    fb = DFAFeedback(cfg.vocab_size, cfg.d_model, cfg.n_layers, "macro", rng, normalize=True)
+    with pytest.raises(ValueError, match="pre-LN"):
+        model.loss_and_grads(idx, targets, fb)
+    with pytest.raises(ValueError, match="norm"):
+        TransformerConfig(vocab_size=7, context=5, norm="sandwich")
