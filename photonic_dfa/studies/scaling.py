@@ -71,6 +71,9 @@ class ScalingGrid:
     seeds: tuple[int, ...] = (0,)
     #: legacy switch to the LayerNorm-derivative signal (None: the method name says it)
     dfa_normalize: bool | None = None
+    #: LayerNorm layout per method, ``(method, "pre" | "post")`` pairs; a method not listed
+    #: is pre-LN. Literal DFA trains in the post-LN layout of Launay et al. (2020)
+    norms: tuple[tuple[str, str], ...] = ()
     #: feedback core of the "photonic" method: the simulated chip (fabricated from the run's
     #: seed and calibrated) or the published Gaussian MAC-error model
     photonic_core: str = "chip"
@@ -99,6 +102,10 @@ class ScalingGrid:
         for s in self.seeds:
             check_int("seed", s, 0)
         check_int("eval_points", self.eval_points, 1)
+        for m, norm in self.norms:
+            if m not in self.methods:
+                raise ValueError(f"norms names method {m!r}, not among {self.methods}")
+            LMConfig(method=m, norm=norm)  # refuses an unknown layout or an -ln method post-LN
         check_scalar("lr", self.lr, 0.0, 1.0, low_inclusive=False)
 
     def replace(self, **changes: Any) -> ScalingGrid:
@@ -121,10 +128,12 @@ SCALING_PRESETS: dict[str, ScalingGrid] = {
     # the study as reported: 6 sizes (N = 3.3 k ... 336 k non-embedding parameters, 2
     # decades) x 3 budgets (0.1 M ... 1 M tokens) x 3 seeds x 4 methods = 216 runs, about
     # 40 minutes on 2 cores (small context and batch keep it affordable)
+    # every method in its best known layout: BP and the -ln variant pre-LN, literal DFA (and
+    # so photonic DFA) post-LN as Launay et al. trained it
     "paper": ScalingGrid(sizes=((1, 16), (1, 24), (2, 32), (2, 48), (3, 64), (3, 96)),
                          token_budgets=(100_000, 300_000, 1_000_000),
                          methods=PAPER_METHODS, context=32, batch_size=16,
-                         seeds=(0, 1, 2)),
+                         seeds=(0, 1, 2), norms=(("dfa", "post"), ("photonic", "post"))),
 }
 
 
@@ -186,7 +195,7 @@ def grid_tasks(grid: ScalingGrid, corpus: dict[str, Any]) -> list[dict[str, Any]
             context=grid.context, batch_size=grid.batch_size, steps=steps, lr=grid.lr,
             warmup_steps=max(1, min(100, steps // 10)), eval_interval=steps,
             eval_batches=grid.eval_batches, final_eval_batches=grid.final_eval_batches,
-            seed=seed, **legacy)
+            seed=seed, norm=dict(grid.norms).get(method, "pre"), **legacy)
         task: dict[str, Any] = {"corpus": corpus, "lm": dataclasses.asdict(cfg),
                                 "eval_steps": _eval_steps(steps, grid.eval_points)}
         if method.startswith("photonic"):
