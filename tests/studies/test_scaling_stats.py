@@ -171,3 +171,17 @@ def test_cli_reports_seed_statistics(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "paired final validation-loss difference" in text and "verdicts" in text
     assert (out / "report.txt").read_text().startswith("throughput")
+
+
+def test_worker_threads_set_while_spawning_and_restored(monkeypatch):
+    import os
+
+    from photonic_dfa.commands.scaling import THREAD_VARS, _worker_threads
+
+    for var in THREAD_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # a value given by the user is kept
+    with _worker_threads(os.cpu_count()):
+        assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+        assert os.environ["OMP_NUM_THREADS"] == "3"
+    assert "OPENBLAS_NUM_THREADS" not in os.environ and os.environ["OMP_NUM_THREADS"] == "3"
