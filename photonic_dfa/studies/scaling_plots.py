@@ -52,11 +52,15 @@ def plot_frontier_bands(axes: Mapping[str, Mapping[str, Any]], path: str | os.Pa
             colour, label = _style(method)
             cost = np.array(m["band_cost"])
             lo, hi = (np.array(v, dtype=float) for v in m["band_interval"])
-            ax.fill_between(cost, lo, hi, color=colour, alpha=0.2, lw=0, step="post")
-            ax.step(cost, m["band_loss"], where="post", color=colour, lw=1.6, label=label)
+            ax.fill_between(cost, lo, hi, color=colour, alpha=0.25, lw=0)
+            ax.plot(cost, m["band_loss"], color=colour, lw=1.6, label=label)
             fit = m["fit"]
-            if fit:
-                x = np.geomspace(cost[0], cost[-1], 100)
+            front = np.array(m["frontier"])
+            fitted = front if res.get("fit_max_loss") is None else front[
+                front[:, 1] < res["fit_max_loss"]]
+            if fit and len(fitted):
+                # drawn over the points it was fitted to
+                x = np.geomspace(fitted[0, 0], fitted[-1, 0], 100)
                 b_lo, b_hi = m["b_interval"]
                 ax.plot(x, fit["a"] * x ** (-fit["b"]) + fit["c"], color=colour, ls="--",
                         lw=1, label=f"  fit b = {fit['b']:.3f} [{b_lo:.3f}, {b_hi:.3f}]")

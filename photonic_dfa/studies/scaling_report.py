@@ -88,6 +88,8 @@ def _verdict(res: dict[str, Any], method: str, reference: str, axis: str) -> dic
         measured = (f"not resolved at {100 * conf:.0f} %: {reference} better at every "
                     f"measured {axis} in {100 * p_all:.0f} % of resamples")
     return {"outcome": v["outcome"], "outcome_confidence": v["outcome_confidence"],
+            "fitted_crossing": v["fitted_crossing_compute"],
+            "largest_measured": v["overlap"][1],
             "outcome_counts": v["outcome_counts"], "measured_range": measured,
             "p_reference_better_everywhere": p_all}
 
@@ -207,8 +209,11 @@ def format_report(out: dict[str, Any]) -> str:
         for axis in ("compute", "energy"):
             w = v[axis]
             oc = w["outcome_confidence"]
+            cross = w["fitted_crossing"]
+            where = ("" if cross is None else f"; the fits cross at {cross:.3g} "
+                     f"({cross / w['largest_measured']:.3g}x the largest measured)")
             add(f"  {m:12s} {axis:7s}: {w['outcome']} ({'-' if oc is None else f'{100 * oc:.0f}'}"
-                f" % of resamples); {w['measured_range']}")
+                f" % of resamples){where}; {w['measured_range']}")
     for m, b in out["break_even"].items():
         k = b["factor"]
         if math.isinf(k):

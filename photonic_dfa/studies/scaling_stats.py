@@ -38,7 +38,7 @@ from .scaling import _compute_to_reach, fit_power_law, frontier
 
 __all__ = ["Cost", "RunTable", "run_table", "paired_difference", "method_frontiers",
            "bootstrap_seeds", "outcome", "OUTCOMES", "analyse_seeds", "SCALE_FACTOR",
-           "final_loss_differences", "loss_on_frontier"]
+           "final_loss_differences", "loss_on_frontier", "fitted_crossing"]
 
 #: cost of a run's evaluations: ``cost(run, tokens) -> array`` (same shape as ``tokens``)
 Cost = Callable[[dict[str, Any], np.ndarray], np.ndarray]
@@ -176,24 +176,46 @@ def _fit(front: np.ndarray, fit_max_loss: float | None) -> dict[str, Any] | None
     return fit_power_law(pts[:, 0], pts[:, 1], n_boot=0) if len(pts) else None
 
 
+def _fit_start(front: np.ndarray, fit_max_loss: float | None) -> float:
+    """Least cost of the frontier points a fit uses (``inf`` if none)."""
+    pts = front if fit_max_loss is None else front[front[:, 1] < fit_max_loss]
+    return float(pts[0, 0]) if len(pts) else math.inf
+
+
+def fitted_crossing(fit_ref: dict[str, Any] | None, fit_m: dict[str, Any] | None,
+                    c_from: float, decades: float = 6.0) -> float | None:
+    """First compute in ``[c_from, c_from 10^decades]`` where the fitted laws cross (the
+    sign of ``L_m - L_ref`` changes; log-grid of 601 points), ``None`` if they do not."""
+    if fit_ref is None or fit_m is None:
+        return None
+    c = np.geomspace(c_from, c_from * 10.0 ** decades, 601)
+    sign = np.sign(_fit_loss(fit_m, c) - _fit_loss(fit_ref, c))
+    change = np.nonzero(sign[1:] != sign[:-1])[0]
+    return float(c[change[0] + 1]) if len(change) else None
+
+
 def _fit_loss(fit: dict[str, Any], c: np.ndarray) -> np.ndarray:
     return fit["a"] * np.asarray(c, dtype=float) ** (-fit["b"]) + fit["c"]
 
 
 def outcome(fit_ref: dict[str, Any] | None, fit_m: dict[str, Any] | None, c_low: float,
-            c_high: float, scale_factor: float = SCALE_FACTOR) -> str | None:
-    """Filipovich et al.'s outcome of method vs reference from the two fitted laws.
+            c_high: float, scale_factor: float = SCALE_FACTOR,
+            gap_low: float | None = None) -> str | None:
+    """Filipovich et al.'s outcome of method vs reference.
 
-    The fitted loss gap ``L_m(C) - L_ref(C)`` is read at the smallest compute both frontiers
-    reach and ``scale_factor`` times beyond the largest ("at scale", an extrapolation):
-    ``(<0, <0)`` DFA always better, ``(>0, <0)`` DFA better at scale, ``(<0, >0)`` BP better
-    at scale, ``(>0, >0)`` BP always better. ``None`` without both fits.
+    The loss gap ``L_m(C) - L_ref(C)`` at small scale is ``gap_low`` (measured, e.g. on the
+    frontiers where the fits start) or else the fitted gap at ``c_low``; at scale it is the
+    fitted gap ``scale_factor`` times beyond the largest measured compute ``c_high`` (an
+    extrapolation): ``(<0, <0)`` DFA always better, ``(>0, <0)`` DFA better at scale,
+    ``(<0, >0)`` BP better at scale, ``(>0, >0)`` BP always better. ``None`` without both
+    fits.
     """
     if fit_ref is None or fit_m is None:
         return None
     gaps = _fit_loss(fit_m, np.array([c_low, c_high * scale_factor])) - _fit_loss(
         fit_ref, np.array([c_low, c_high * scale_factor]))
-    small, large = bool(gaps[0] < 0), bool(gaps[1] < 0)
+    small = bool((gaps[0] if gap_low is None else gap_low) < 0)
+    large = bool(gaps[1] < 0)
     return {(True, True): OUTCOMES[0], (False, True): OUTCOMES[1],
             (True, False): OUTCOMES[2], (False, False): OUTCOMES[3]}[(small, large)]
 
@@ -218,7 +240,11 @@ def _statistics(fronts: dict[str, np.ndarray], reference: str, levels: np.ndarra
         out[f"gap:{m}"] = np.array([loss_on_frontier(front, c) - loss_on_frontier(ref, c)
                                     for c in grid[m]])
         lo, hi = overlap[m]
-        out[f"outcome:{m}"] = outcome(fits[reference], fits[m], lo, hi)
+        # small scale: the measured gap where both fits start (first points below the cut)
+        start = max(_fit_start(ref, fit_max_loss), _fit_start(front, fit_max_loss))
+        gap_low = (loss_on_frontier(front, start) - loss_on_frontier(ref, start)
+                   if math.isfinite(start) else None)
+        out[f"outcome:{m}"] = outcome(fits[reference], fits[m], lo, hi, gap_low=gap_low)
     return out
 
 
@@ -341,6 +367,9 @@ def analyse_seeds(table: RunTable, cost: Cost, reference: str = "bp",
             "p_method_better_somewhere": m_better_some,
             "reference_better_everywhere_pointwise": bool(np.all(gap_lo > 0)),
             "outcome": est,
+            "fitted_crossing_compute": fitted_crossing(
+                fits[reference], fits[m], max(_fit_start(ref, fit_max_loss),
+                                              _fit_start(fronts[m], fit_max_loss))),
             "outcome_confidence": (float(np.mean([o == est for o in outcomes]))
                                    if est is not None else None),
             "outcome_counts": {o: int(sum(x == o for x in outcomes)) for o in OUTCOMES},
