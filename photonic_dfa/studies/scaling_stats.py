@@ -367,9 +367,9 @@ def analyse_seeds(table: RunTable, cost: Cost, reference: str = "bp",
             "p_method_better_somewhere": m_better_some,
             "reference_better_everywhere_pointwise": bool(np.all(gap_lo > 0)),
             "outcome": est,
-            "fitted_crossing_compute": fitted_crossing(
-                fits[reference], fits[m], max(_fit_start(ref, fit_max_loss),
-                                              _fit_start(fronts[m], fit_max_loss))),
+            # beyond the measured range: where the extrapolated laws would cross
+            "fitted_crossing_compute": fitted_crossing(fits[reference], fits[m],
+                                                       overlap[m][1]),
             "outcome_confidence": (float(np.mean([o == est for o in outcomes]))
                                    if est is not None else None),
             "outcome_counts": {o: int(sum(x == o for x in outcomes)) for o in OUTCOMES},
