@@ -29,9 +29,11 @@ COMMAND_PRESETS: dict[str, dict[str, str]] = {
     "train": {"quick": "quick", "full": "full"},
     "demo": {"quick": "quick", "full": "full"},
     "lm": {"quick": "quick", "full": "default"},
-    "scaling": {"smoke": "smoke", "full": "default"},
+    "scaling": {"smoke": "smoke", "full": "paper"},
 }
 _ALIASES = {"default": "full"}
+#: names one command accepts for a preset of the shared vocabulary
+_COMMAND_ALIASES = {"scaling": {"paper": "full"}}
 #: the units rule, as every command's help states it
 UNITS_RULE = ("Physical quantities are plain SI numbers (metres, watts, hertz, seconds, "
               "kelvin, ohms) or numbers with a unit and SI prefix: 10um, 10 µm, 1550nm, 5mW, "
@@ -65,7 +67,7 @@ def preset_type(command: str) -> Any:
     allowed = COMMAND_PRESETS[command]
 
     def parse(text: str) -> str:
-        name = _ALIASES.get(text, text)
+        name = _COMMAND_ALIASES.get(command, {}).get(text, _ALIASES.get(text, text))
         if name not in allowed:
             raise argparse.ArgumentTypeError(
                 f"unknown preset {text!r} for {command}; allowed: {', '.join(allowed)} ("
@@ -86,7 +88,7 @@ def add_preset_argument(p: argparse.ArgumentParser, command: str, default: str) 
 
 def library_preset(command: str, name: str) -> str:
     """The library's name of preset ``name`` of ``command`` (``full`` is ``default`` in the
-    Transformer and scaling modules)."""
+    Transformer module and ``paper`` in the scaling module)."""
     return COMMAND_PRESETS[command][preset_type(command)(name)]
 
 

@@ -1,10 +1,14 @@
 """``photonic-dfa scaling``: loss-vs-compute scaling grid of BP, DFA and photonic-DFA
-Transformers, its compute-efficient frontiers, power-law fits and plots. Every grid point is a
-cached task: rerun the same command to resume a killed grid."""
+Transformers over several seeds: frontiers with seed-bootstrap intervals on counted FLOPs,
+6ND and energy, power-law fits, compute multipliers, the energy table and the verdicts. Every
+grid point is a cached task: rerun the same command to resume a killed grid."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from photonic_dfa.base.units import quantity
@@ -27,7 +31,8 @@ MAX_TOKENS = 10**10
 MAX_LAYERS = 64
 MAX_WIDTH = 4096
 MAX_POINTS = 1000
-METHOD_NAMES = ("bp", "dfa", "dfa-micro", "photonic")
+MAX_SEEDS = 100
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 def _items(text: str, what: str, example: str) -> list[str]:
@@ -69,35 +74,61 @@ def _sizes(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _methods(text: str) -> tuple[str, ...]:
+    from photonic_dfa.training.lm import METHODS
+
     items = _items(text, "methods", "bp,dfa")
-    bad = [m for m in items if m not in METHOD_NAMES]
+    bad = [m for m in items if m not in METHODS]
     if bad:
         raise argparse.ArgumentTypeError(f"unknown method(s) {', '.join(map(repr, bad))}; "
-                                         f"allowed: {', '.join(METHOD_NAMES)}")
+                                         f"allowed: {', '.join(METHODS)}")
     return tuple(items)
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    items = _items(text, "seeds", "0,1,2")
+    try:
+        seeds = tuple(int(t) for t in items)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds must be whole numbers, e.g. 0,1,2, got "
+                                         f"{text!r}") from None
+    if any(not 0 <= v < 2**32 for v in seeds) or len(seeds) > MAX_SEEDS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SEEDS} seeds, each in [0, 2^32), "
+                                         f"got {text!r}")
+    return seeds
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = add_command(
         subparsers, "scaling", help="scaling-law grid: BP vs DFA vs photonic DFA",
         description="Train a grid of Transformer sizes x token budgets with BP, DFA and "
-                    "photonic DFA, find each method's compute-efficient frontier, fit "
-                    "L(C) = a C^-b + c and compare the frontiers. Every grid point is a cached "
-                    "task: rerun the same command to resume a killed grid. Writes "
-                    "OUT/runs.json, OUT/analysis.json, OUT/loss_vs_compute.png and "
-                    "OUT/frontier.png. Presets: smoke (one size, bp only), full (4 sizes).",
-        example="photonic-dfa scaling --preset smoke --out results/scaling-smoke --workers 2")
+                    "photonic DFA over several seeds; find each method's frontier of the "
+                    "seed-mean curves in counted FLOPs, 6ND and energy (GPU digital work + "
+                    "chip feedback), fit L(C) = a C^-b + c, with intervals from a bootstrap "
+                    "over whole runs; give compute multipliers, paired loss differences, the "
+                    "energy table, the outcome verdicts and the chip's break-even factor. "
+                    "Every grid point is a cached task: rerun the same command to resume a "
+                    "killed grid. Writes OUT/runs.json, OUT/analysis.json, OUT/report.txt, "
+                    "OUT/frontier_bands.png and OUT/frontier_6nd.png. Presets: smoke (one "
+                    "size, bp only), full (also 'paper': 6 sizes x 3 budgets x 3 seeds x "
+                    "bp, dfa, dfa-ln, photonic).",
+        example="photonic-dfa scaling --preset paper --out results/scaling --workers 2")
     p.add_argument("--out", required=True, type=directory("output directory"),
                    help="output directory")
     add_preset_argument(p, "scaling", "full")
     p.add_argument("--methods", type=_methods, default=None,
-                   help="comma list of bp,dfa,dfa-micro,photonic (default: the preset's)")
+                   help="comma list of training methods, e.g. bp,dfa,dfa-ln,photonic "
+                   "(default: the preset's)")
     p.add_argument("--sizes", type=_sizes, default=None, help="LAYERSxWIDTH list, e.g. "
                    f"1x32,2x64; at most {MAX_LAYERS} layers and width {MAX_WIDTH} (default: "
                    "the preset's)")
     p.add_argument("--tokens", type=_ints, default=None, help="token budgets, e.g. 5e5,1e6, "
                    f"each at most {MAX_TOKENS:.0e} (default: the preset's)")
-    p.add_argument("--seed", type=seed_type, default=None, help="seed (default: the preset's)")
+    p.add_argument("--seed", type=seed_type, default=None,
+                   help="one seed (same as --seeds N; default: the preset's seeds)")
+    p.add_argument("--seeds", type=_seeds, default=None,
+                   help="comma list of seeds, e.g. 0,1,2 (default: the preset's)")
+    p.add_argument("--boot", type=int_type(10, 100_000), default=200,
+                   help="bootstrap resamples of whole runs for the intervals (default 200)")
     p.add_argument("--text", default=None, type=input_file("text file"),
                    help="train on this UTF-8 text file instead (default: the Shakespeare "
                    "corpus)")
@@ -122,20 +153,44 @@ def _check_memory(grid: ScalingGrid) -> None:
                  batch_size=grid.batch_size).check_memory()
 
 
+@contextlib.contextmanager
+def _worker_threads(workers: int | None) -> Iterator[None]:
+    """BLAS/OpenMP threads for the local pool's workers, set in this process's environment
+    while they are spawned. The pool's initializer sets them too, but too late: a spawned
+    worker imports this command's modules, numpy among them, before the initializer runs,
+    and OpenBLAS reads its thread count at import (2 workers x 2 threads on 2 cores spin
+    against each other). A value already in the environment is kept."""
+    threads = str(max(1, (os.cpu_count() or 1) // (workers or os.cpu_count() or 1)))
+    saved = {v: os.environ.get(v) for v in THREAD_VARS}
+    for var in THREAD_VARS:
+        os.environ.setdefault(var, threads)
+    try:
+        yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
 def run(args: argparse.Namespace) -> int:
+    import time
     from pathlib import Path
 
-    from photonic_dfa.base.atomic import write_json
-    from photonic_dfa.studies.scaling import SCALING_PRESETS, analyse, run_grid
+    from photonic_dfa.base.atomic import atomic_write, write_json
+    from photonic_dfa.studies.scaling import SCALING_PRESETS, run_grid
+    from photonic_dfa.studies.scaling_energy import chip_energy, counted_flops
+    from photonic_dfa.studies.scaling_plots import plot_frontier_bands
+    from photonic_dfa.studies.scaling_report import format_report, study
     from photonic_dfa.training.corpus import load_corpus
-    from photonic_dfa.training.lm_plots import plot_scaling
 
     if args.scheduler is not None:
         from photonic_dfa.base.scheduler import check_scheduler
 
         check_scheduler(args.scheduler)  # before the corpus is read or a point runs
     grid = SCALING_PRESETS[library_preset("scaling", args.preset)]
-    changes = {}
+    changes: dict[str, object] = {}
     # an option given is used, never dropped for the preset's value (an empty list is
     # refused while parsing)
     if args.methods is not None:
@@ -144,58 +199,49 @@ def run(args: argparse.Namespace) -> int:
         changes["sizes"] = args.sizes
     if args.tokens is not None:
         changes["token_budgets"] = args.tokens
+    if args.seed is not None and args.seeds is not None:
+        raise ValueError("give --seed or --seeds, not both")
     if args.seed is not None:
-        changes["seed"] = args.seed
+        changes["seeds"] = (args.seed,)
+    if args.seeds is not None:
+        changes["seeds"] = args.seeds
     grid = grid.replace(**changes)
-    n_points = len(grid.sizes) * len(grid.token_budgets) * len(grid.methods)
+    n_points = (len(grid.sizes) * len(grid.token_budgets) * len(grid.methods)
+                * len(grid.seeds))
     if n_points > MAX_POINTS:
         raise ValueError(f"the grid has {n_points} points, at most {MAX_POINTS}")
     _check_memory(grid)
     out = Path(args.out)
     cache = Path(args.cache_dir) if args.cache_dir else out / "cache"
-    runs = run_grid(grid, cache, text_file=args.text, data_dir=args.data_dir,
-                    scheduler=args.scheduler, max_workers=args.workers,
-                    progress=not args.no_progress)
+    t0 = time.perf_counter()
+    with _worker_threads(args.workers):
+        runs = run_grid(grid, cache, text_file=args.text, data_dir=args.data_dir,
+                        scheduler=args.scheduler, max_workers=args.workers,
+                        progress=not args.no_progress)
+    grid_seconds = time.perf_counter() - t0
     corpus = load_corpus(args.text, args.data_dir)
     unigram = corpus.unigram_entropy("val")
-    analysis = analyse(runs, fit_max_loss=unigram)
-    analysis["unigram_entropy_val"] = unigram
-    analysis["bigram_cross_entropy_val"] = corpus.bigram_cross_entropy("train", "val")
-    analysis["grid"] = {k: v for k, v in vars(grid).items()}
+    chip = None
+    if any(m.startswith("photonic") for m in grid.methods) and grid.photonic_core == "chip":
+        chip = chip_energy(corpus.vocab_size)
+    result = study(runs, counted_flops, chip, fit_max_loss=unigram, n_boot=args.boot)
+    result |= {"unigram_entropy_val": unigram,
+               "bigram_cross_entropy_val": corpus.bigram_cross_entropy("train", "val"),
+               "grid": dict(vars(grid)), "n_runs": len(runs),
+               "wall_seconds_this_invocation": grid_seconds,
+               "train_seconds_total": float(sum(r["train_seconds"] for r in runs))}
     write_json(out / "runs.json", runs)
-    write_json(out / "analysis.json", analysis)
-    plot_scaling(runs, analysis, out)
-
-    print(f"{'method':10s} {'layers':>6s} {'d':>4s} {'N':>8s} {'D':>9s} {'C=6ND':>9s} "
-          f"{'val loss':>8s} {'seconds':>8s}")
-    for method, m in analysis["methods"].items():
-        for r in m["runs"]:
-            print(f"{method:10s} {r['n_layers']:6d} {r['d_model']:4d} {r['N']:8d} {r['D']:9d} "
-                  f"{r['C']:9.2e} {r['final_val_loss']:8.4f} {r['train_seconds']:8.1f}")
-    for method, m in analysis["methods"].items():
-        f = m["fit"]
-        if f:
-            print(f"{method}: L(C) = {f['a']:.3g} C^-{f['b']:.4f} + {f['c']:.3f}  "
-                  f"(b = {f['b']:.4f} +- {f['b_stderr']:.4f}, c = {f['c']:.3f} +- "
-                  f"{f['c_stderr']:.3f}, {f['n_points']} frontier points below the unigram "
-                  f"entropy; bootstrap b 16/50/84%: "
-                  f"{', '.join(f'{q:.3f}' for q in f.get('bootstrap', {}).get('b_16_50_84', []))})")
-        else:
-            print(f"{method}: too few frontier points to fit")
-    for key, v in analysis.items():
-        if key.endswith("_vs_bp"):
-            print(f"{key}: never more compute-efficient than BP: strictly "
-                  f"{v['never_more_compute_efficient']} (lower on "
-                  f"{100 * v['fraction_of_compute_where_better']:.0f}% of the overlapping compute, "
-                  f"by at most {max(0.0, -v['min_loss_gap']):.4f} nats); beyond noise "
-                  f"(+-{v['noise_tolerance']:.4f}): "
-                  f"{v['never_more_compute_efficient_beyond_noise']}")
-            for row in v["compute_multiplier_on_frontier"]:
-                print(f"    loss {row['loss']:.3f}: compute multiplier {row['multiplier']:.2f}")
-            fm = v["compute_multiplier_from_fits_at_best_reference_loss"]
-            if fm:
-                print(f"    from the fits, at BP's best loss {fm['loss']:.3f}: compute multiplier "
-                      f"{fm['multiplier']:.2f}")
-    print(f"unigram entropy {analysis['unigram_entropy_val']:.4f} nats/char; "
-          f"wrote {out}/runs.json, analysis.json, loss_vs_compute.png, frontier.png")
+    write_json(out / "analysis.json", result)
+    plot_frontier_bands(result["axes"], out / "frontier_bands.png", ("flops", "energy"),
+                        unigram, title=f"{len(grid.seeds)} seeds per point; bands: "
+                        f"{100 * result['axes']['flops']['confidence']:.0f} % bootstrap over "
+                        "whole runs")
+    plot_frontier_bands(result["axes"], out / "frontier_6nd.png", ("6ND",), unigram)
+    text = format_report(result)
+    text += (f"\n\n{len(runs)} runs, {result['train_seconds_total']:.0f} s of training; this "
+             f"invocation {grid_seconds:.0f} s (cached runs are not re-run)\n"
+             f"unigram entropy {unigram:.4f} nats/char; wrote {out}/runs.json, analysis.json, "
+             "report.txt, frontier_bands.png, frontier_6nd.png")
+    atomic_write(out / "report.txt", lambda fh: fh.write(text.encode()))
+    print(text)
     return 0

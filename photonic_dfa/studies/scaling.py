@@ -1,17 +1,13 @@
 """Scaling laws of BP, DFA and photonic-DFA Transformers (Kaplan 2020; Filipovich 2022).
 
-A grid of model sizes x token budgets is trained for each method, each point one task of
-:func:`photonic_dfa.base.tasks.run_tasks` (cached, so a killed grid resumes). Compute is
-``C = 6 N D`` with ``N`` the non-embedding parameters (every weight, bias and LayerNorm
-parameter except W_te, W_pe and W_out) and ``D`` the training tokens, the same nominal count
-for every method (as in Filipovich et al.: DFA's cheaper backward is not credited).
-
-Analysis, per method: the compute-efficient frontier is the lower envelope of all
-validation-loss curves (every evaluation of every run, as a point ``(C, L)``; a point is on
-the frontier when no point with less or equal compute has a lower loss). The frontier is fitted
-with ``L(C) = a C^-b + c`` (scipy ``curve_fit``; standard errors from the covariance, and a
-bootstrap over frontier points). The compute multiplier DFA needs to reach BP's loss is read
-from the frontiers (and from the fits where they extrapolate).
+A grid of model sizes x token budgets x seeds is trained for each method, each run one task
+of :func:`photonic_dfa.base.tasks.run_tasks` (cached, so a killed grid resumes). This module
+holds the grid, its tasks, the frontier (lower envelope of ``(C, L)`` points: a point is on
+it when no point with less or equal compute has a lower loss) and the power-law fit
+``L(C) = a C^-b + c`` (scipy ``curve_fit``). :func:`analyse` is the single-seed first pass
+on ``C = 6 N D`` (``N`` non-embedding parameters, ``D`` tokens); the study proper, with
+counted FLOPs, seeds, paired differences, a bootstrap over runs and energy, is
+:mod:`.scaling_stats`, :mod:`.scaling_energy` and :mod:`.scaling_report`.
 """
 
 from __future__ import annotations
@@ -19,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import itertools
+import json
 import math
 import os
 import warnings
@@ -47,9 +45,11 @@ __all__ = [
     "frontier",
     "fit_power_law",
     "analyse",
+    "effective_method",
+    "PAPER_METHODS",
 ]
 
-SCALING_CODE_VERSION = "scaling-2"
+SCALING_CODE_VERSION = "scaling-3"
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,14 @@ class ScalingGrid:
     eval_points: int = 12
     eval_batches: int = 8
     final_eval_batches: int = 32
-    seed: int = 0
-    dfa_normalize: bool = True
+    #: independent replicates of every (method, size, budget); a seed fixes initialisation,
+    #: data order, feedback matrices, the fabricated chip and the validation windows
+    seeds: tuple[int, ...] = (0,)
+    #: legacy switch to the LayerNorm-derivative signal (None: the method name says it)
+    dfa_normalize: bool | None = None
+    #: LayerNorm layout per method, ``(method, "pre" | "post")`` pairs; a method not listed
+    #: is pre-LN. Literal DFA trains in the post-LN layout of Launay et al. (2020)
+    norms: tuple[tuple[str, str], ...] = ()
     #: feedback core of the "photonic" method: the simulated chip (fabricated from the run's
     #: seed and calibrated) or the published Gaussian MAC-error model
     photonic_core: str = "chip"
@@ -91,12 +97,24 @@ class ScalingGrid:
         for m in self.methods:
             if m not in METHODS:
                 raise ValueError(f"method must be one of {METHODS}, got {m!r}")
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds must be distinct and non-empty, got {self.seeds}")
+        for s in self.seeds:
+            check_int("seed", s, 0)
         check_int("eval_points", self.eval_points, 1)
+        for m, norm in self.norms:
+            if m not in self.methods:
+                raise ValueError(f"norms names method {m!r}, not among {self.methods}")
+            LMConfig(method=m, norm=norm)  # refuses an unknown layout or an -ln method post-LN
         check_scalar("lr", self.lr, 0.0, 1.0, low_inclusive=False)
 
     def replace(self, **changes: Any) -> ScalingGrid:
         return dataclasses.replace(self, **changes)
 
+
+#: BP, the paper's literal DFA, the LayerNorm-derivative variant, literal DFA on the chip
+PAPER_METHODS: tuple[str, ...] = tuple(m for m in ("bp", "dfa", "dfa-ln", "photonic")
+                                       if m in METHODS)
 
 SCALING_PRESETS: dict[str, ScalingGrid] = {
     # two tiny tasks: exercises the machinery (tests, Dask smoke runs) in seconds
@@ -107,7 +125,26 @@ SCALING_PRESETS: dict[str, ScalingGrid] = {
     "default": ScalingGrid(sizes=((1, 32), (2, 48), (2, 64), (3, 96)),
                            token_budgets=(500_000, 1_000_000, 2_000_000),
                            methods=("bp", "dfa", "photonic")),
+    # the study as reported: 6 sizes (N = 3.3 k ... 150 k non-embedding parameters, 1.7
+    # decades) x 3 budgets (0.1 M ... 1 M tokens) x 3 seeds x 4 methods = 216 runs; small
+    # context and batch keep it to about half an hour on 2 cores.
+    # Every method in its best known layout: BP and the -ln variant pre-LN, literal DFA (and
+    # so photonic DFA) post-LN as Launay et al. trained it
+    "paper": ScalingGrid(sizes=((1, 16), (1, 24), (2, 32), (2, 48), (2, 64), (3, 64)),
+                         token_budgets=(100_000, 300_000, 1_000_000),
+                         methods=PAPER_METHODS, context=32, batch_size=16,
+                         seeds=(0, 1, 2), norms=(("dfa", "post"), ("photonic", "post"))),
 }
+
+
+def effective_method(run: dict[str, Any]) -> str:
+    """The method a run really trained: a DFA run whose signal went through the LayerNorm
+    derivative (``dfa_normalize``, the former default) is the ``-ln`` variant, never "dfa"."""
+    cfg = run["config"]
+    method = str(cfg["method"])
+    if cfg.get("dfa_normalize") and method in ("dfa", "dfa-micro", "photonic"):
+        return {"dfa": "dfa-ln", "dfa-micro": "dfa-ln-micro", "photonic": "photonic-ln"}[method]
+    return method
 
 
 def _file_sha256(path: Path) -> str:
@@ -146,40 +183,72 @@ def _eval_steps(steps: int, points: int) -> list[int]:
 
 
 def grid_tasks(grid: ScalingGrid, corpus: dict[str, Any]) -> list[dict[str, Any]]:
-    """One parameter dict per (method, size, budget), the most expensive first."""
+    """One parameter dict per (method, size, budget, seed), the most expensive first."""
     tasks = []
     tokens_per_step = grid.batch_size * grid.context
-    for method in grid.methods:
-        for layers, width in grid.sizes:
-            for budget in grid.token_budgets:
-                steps = max(1, budget // tokens_per_step)
-                cfg = LMConfig(
-                    method=method, dfa_normalize=grid.dfa_normalize, d_model=width,
-                    n_layers=layers, n_heads=grid.n_heads, context=grid.context,
-                    batch_size=grid.batch_size, steps=steps, lr=grid.lr,
-                    warmup_steps=max(1, min(100, steps // 10)), eval_interval=steps,
-                    eval_batches=grid.eval_batches, final_eval_batches=grid.final_eval_batches,
-                    seed=grid.seed)
-                task: dict[str, Any] = {"corpus": corpus, "lm": dataclasses.asdict(cfg),
-                                        "eval_steps": _eval_steps(steps, grid.eval_points)}
-                if method == "photonic":
-                    task["core"] = {"kind": grid.photonic_core, "mean": grid.mac_error_mean,
-                                    "std": grid.mac_error_std}
-                tasks.append(task)
+    legacy = {} if grid.dfa_normalize is None else {"dfa_normalize": grid.dfa_normalize}
+    for method, (layers, width), budget, seed in itertools.product(
+            grid.methods, grid.sizes, grid.token_budgets, grid.seeds):
+        steps = max(1, budget // tokens_per_step)
+        cfg = LMConfig(
+            method=method, d_model=width, n_layers=layers, n_heads=grid.n_heads,
+            context=grid.context, batch_size=grid.batch_size, steps=steps, lr=grid.lr,
+            warmup_steps=max(1, min(100, steps // 10)), eval_interval=steps,
+            eval_batches=grid.eval_batches, final_eval_batches=grid.final_eval_batches,
+            seed=seed, norm=dict(grid.norms).get(method, "pre"), **legacy)
+        task: dict[str, Any] = {"corpus": corpus, "lm": dataclasses.asdict(cfg),
+                                "eval_steps": _eval_steps(steps, grid.eval_points)}
+        if method.startswith("photonic"):
+            task["core"] = {"kind": grid.photonic_core, "mean": grid.mac_error_mean,
+                            "std": grid.mac_error_std}
+        tasks.append(task)
     tasks.sort(key=lambda t: -(t["lm"]["n_layers"] * t["lm"]["d_model"] ** 2 * t["lm"]["steps"]))
     return tasks
 
 
+class _ProgramLog:
+    """A feedback core that records what each ``program`` did (its ProgramInfo)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.programs: list[dict[str, Any]] = []
+
+    def program(self, weights: Any) -> Any:
+        info = self.inner.program(weights)
+        if dataclasses.is_dataclass(info) and not isinstance(info, type):
+            self.programs.append(dataclasses.asdict(info))
+        return info
+
+    def matvec(self, x: Any, gate: Any = None, rng: Any = None) -> Any:
+        return self.inner.matvec(x, gate=gate, rng=rng)
+
+
 def run_point(params: dict[str, Any]) -> dict[str, Any]:
-    """Train one grid point; the task function of the scaling grid (runs in workers)."""
+    """Train one grid point; the task function of the scaling grid (runs in workers).
+
+    A photonic run also reports its chip's calibration readings and each programming's
+    :class:`~photonic_dfa.architecture.core.ProgramInfo` (``summary["chip"]``), which the
+    energy accounting charges to the run."""
     c = params["corpus"]
     corpus = _corpus(c["kind"], c.get("path"), c["sha256"], c.get("data_dir"))
     cfg = LMConfig(**params["lm"])
     core = None
-    if cfg.method == "photonic":
+    log = None
+    if cfg.method.startswith("photonic"):
         spec = params["core"]
         core = make_core(spec["kind"], cfg.seed, spec["mean"], spec["std"])
-    return train_lm(corpus, cfg, core=core, eval_steps=params["eval_steps"], log=None)
+        chip = getattr(core, "chip", None)
+        if chip is not None:  # the simulated chip: log its programming
+            log = _ProgramLog(chip)
+            core.chip = log  # type: ignore[attr-defined]
+    summary = train_lm(corpus, cfg, core=core, eval_steps=params["eval_steps"], log=None)
+    if log is not None:
+        result = getattr(log.inner, "result", None)
+        summary["chip"] = {
+            "calibration_readings": int(result.total_measurements) if result else 0,
+            "programs": json.loads(json.dumps(log.programs, default=float)),
+        }
+    return summary
 
 
 def run_grid(grid: ScalingGrid, cache_dir: str | os.PathLike,
@@ -220,7 +289,8 @@ def _power_law(x: np.ndarray, amp: float, b: float, c: float) -> np.ndarray:
     return amp * x ** (-b) + c
 
 
-def fit_power_law(compute: Sequence[float], loss: Sequence[float], n_boot: int = 200,
+def fit_power_law(compute: Sequence[float] | np.ndarray, loss: Sequence[float] | np.ndarray,
+                  n_boot: int = 200,
                   rng: np.random.Generator | None = None) -> dict[str, Any] | None:
     """Fit ``L = a C^-b + c``; return parameters, standard errors and bootstrap intervals.
 

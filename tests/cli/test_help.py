@@ -118,7 +118,9 @@ def test_one_preset_vocabulary():
             args = p.parse_args([command, *extra, "--preset", name, *out])
             assert args.preset == name
     assert library_preset("lm", "full") == "default"
-    assert library_preset("scaling", "default") == "default"  # the former name still reads
+    assert library_preset("scaling", "default") == "paper"  # the former name still reads
+    assert library_preset("scaling", "paper") == "paper"  # the study's own name for full
+    assert p.parse_args(["scaling", "--preset", "paper", "--out", "x"]).preset == "full"
 
 
 def test_unknown_preset_lists_the_allowed_names(capsys):

@@ -60,7 +60,7 @@ def test_scaling_grid_on_a_dask_cluster(tmp_path, text_file, capsys):
     runs = json.loads((tmp_path / "grid" / "runs.json").read_text())
     assert len(runs) == 2 and {r["tokens"] for r in runs} == {4096, 8192}
     analysis = json.loads((tmp_path / "grid" / "analysis.json").read_text())
-    assert analysis["methods"]["bp"]["frontier"]
-    for png in ("loss_vs_compute.png", "frontier.png"):
+    assert analysis["axes"]["flops"]["methods"]["bp"]["frontier"]
+    for png in ("frontier_bands.png", "frontier_6nd.png"):
         assert (tmp_path / "grid" / png).stat().st_size > 0
     assert "bp" in capsys.readouterr().out

@@ -128,3 +128,23 @@ def test_verdict_beyond_noise_and_fit_range():
     fitted = out["methods"]["bp"]["fit"]
     below = np.array(out["methods"]["bp"]["frontier"])[:, 1] < 3.5
     assert fitted["n_points"] == int(below.sum())
+
+
+def test_paper_preset_spans_the_required_range(tmp_path):
+    from photonic_dfa.training.flops import non_embedding_params
+
+    grid = SCALING_PRESETS["paper"]
+    n = [non_embedding_params(layers, width) for layers, width in grid.sizes]
+    assert len(n) >= 6 and math.log10(max(n) / min(n)) >= 1.5
+    assert len(grid.token_budgets) >= 3
+    assert max(grid.token_budgets) / min(grid.token_budgets) >= 10
+    assert len(grid.seeds) >= 3
+    assert {"bp", "dfa", "photonic"} <= set(grid.methods)
+    path = tmp_path / "t.txt"
+    path.write_text(TEXT)
+    tasks = grid_tasks(grid, corpus_spec(path))
+    assert len(tasks) == (len(grid.sizes) * len(grid.token_budgets) * len(grid.methods)
+                          * len(grid.seeds))
+    assert {t["lm"]["seed"] for t in tasks} == set(grid.seeds)
+    with pytest.raises(ValueError, match="seeds"):
+        grid.replace(seeds=(0, 0))
