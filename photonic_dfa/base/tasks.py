@@ -220,9 +220,30 @@ def _executor(executor: Executor | None, scheduler: str | None, max_workers: int
             proc.terminate()
 
     try:
-        yield pool, abort
+        # workers are spawned on demand while the pool runs, and a spawned worker imports
+        # numpy (through the task's module) before the initializer runs: OpenBLAS reads its
+        # thread count at import, so the caps must be in the environment it inherits
+        with worker_threads(threads):
+            yield pool, abort
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def worker_threads(threads: int) -> Iterator[None]:
+    """BLAS/OpenMP/numba thread caps in this process's environment while a local pool
+    spawns its workers, restored afterwards; a value the user set is kept."""
+    saved = {v: os.environ.get(v) for v in _THREAD_VARS}
+    for var in _THREAD_VARS:
+        os.environ.setdefault(var, str(threads))
+    try:
+        yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
 def _timed(fn: Callable[[dict[str, Any]], Any], params: dict[str, Any]) -> tuple[Any, float]:

@@ -6,9 +6,6 @@ grid point is a cached task: rerun the same command to resume a killed grid."""
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from photonic_dfa.base.units import quantity
@@ -32,7 +29,6 @@ MAX_LAYERS = 64
 MAX_WIDTH = 4096
 MAX_POINTS = 1000
 MAX_SEEDS = 100
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 def _items(text: str, what: str, example: str) -> list[str]:
@@ -153,27 +149,6 @@ def _check_memory(grid: ScalingGrid) -> None:
                  batch_size=grid.batch_size).check_memory()
 
 
-@contextlib.contextmanager
-def _worker_threads(workers: int | None) -> Iterator[None]:
-    """BLAS/OpenMP threads for the local pool's workers, set in this process's environment
-    while they are spawned. The pool's initializer sets them too, but too late: a spawned
-    worker imports this command's modules, numpy among them, before the initializer runs,
-    and OpenBLAS reads its thread count at import (2 workers x 2 threads on 2 cores spin
-    against each other). A value already in the environment is kept."""
-    threads = str(max(1, (os.cpu_count() or 1) // (workers or os.cpu_count() or 1)))
-    saved = {v: os.environ.get(v) for v in THREAD_VARS}
-    for var in THREAD_VARS:
-        os.environ.setdefault(var, threads)
-    try:
-        yield
-    finally:
-        for var, value in saved.items():
-            if value is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = value
-
-
 def run(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
@@ -214,10 +189,9 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     cache = Path(args.cache_dir) if args.cache_dir else out / "cache"
     t0 = time.perf_counter()
-    with _worker_threads(args.workers):
-        runs = run_grid(grid, cache, text_file=args.text, data_dir=args.data_dir,
-                        scheduler=args.scheduler, max_workers=args.workers,
-                        progress=not args.no_progress)
+    runs = run_grid(grid, cache, text_file=args.text, data_dir=args.data_dir,
+                    scheduler=args.scheduler, max_workers=args.workers,
+                    progress=not args.no_progress)
     grid_seconds = time.perf_counter() - t0
     corpus = load_corpus(args.text, args.data_dir)
     unigram = corpus.unigram_entropy("val")

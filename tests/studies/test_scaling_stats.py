@@ -176,12 +176,12 @@ def test_cli_reports_seed_statistics(tmp_path, capsys):
 def test_worker_threads_set_while_spawning_and_restored(monkeypatch):
     import os
 
-    from photonic_dfa.commands.scaling import THREAD_VARS, _worker_threads
+    from photonic_dfa.base.tasks import _THREAD_VARS, worker_threads
 
-    for var in THREAD_VARS:
+    for var in _THREAD_VARS:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")  # a value given by the user is kept
-    with _worker_threads(os.cpu_count()):
+    with worker_threads(1):
         assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
         assert os.environ["OMP_NUM_THREADS"] == "3"
     assert "OPENBLAS_NUM_THREADS" not in os.environ and os.environ["OMP_NUM_THREADS"] == "3"
