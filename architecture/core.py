@@ -743,10 +743,10 @@ class PhotonicMVM:
             keys = np.zeros(2 * len(self._groups), dtype=np.uint64)
         enc = self.encoder
         adc_on = self.config.errors.adc_quantization
-        # row tiles are separate time slots of the banks: each sees its own laser RIN
-        # (drawn per tile below; the encoding kernel's draw is shared by all rows)
-        rin_tiles = (self._rin_sigma > 0.0 and self.config.errors.rin_per_slot
-                     and self.timing is None and n_out > self.config.core.n_outputs)
+        # with errors.rin_per_slot each row tile (its own time slot) draws its own RIN
+        # below (operands prepared by _pack); otherwise the encoding kernel's one draw per
+        # sample serves all rows
+        rin_tiles = bool(self._tile_w)
         rin_enc = 0.0 if rin_tiles else self._rin_sigma
         # the first group stores, later ones add: no zero-fill pass over the output
         out = np.empty((nb, n_out)) if self._groups else np.zeros((nb, n_out))
