@@ -46,6 +46,28 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def _kill_once_workers_run(parent: subprocess.Popen, start_timeout: float, what: str) -> None:
+    """SIGKILL ``parent`` once two spawned pool workers run under it, then assert that
+    neither they nor its other children (the resource tracker) outlive it."""
+    try:
+        deadline = time.monotonic() + start_timeout
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline:
+            assert parent.poll() is None, f"the {what} ended before it could be killed"
+            workers = {c for c in _children(parent.pid)
+                       if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="ignore")}
+            time.sleep(0.1)
+        assert len(workers) >= 2, f"the {what}'s workers never started"
+        others = _children(parent.pid) - workers
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in workers | others) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in workers | others if _alive(p)], f"processes outlived the killed {what}"
+
+
 def test_workers_die_when_their_parent_is_killed(tmp_path: Path) -> None:
     (tmp_path / "slowtask.py").write_text("import time\n\ndef nap(p):\n"
                                           "    time.sleep(p['s'])\n    return p['s']\n")
@@ -58,22 +80,7 @@ def test_workers_die_when_their_parent_is_killed(tmp_path: Path) -> None:
                   max_workers=2, progress=False)
     """)
     parent = subprocess.Popen([sys.executable, "-c", script])
-    try:
-        deadline = time.monotonic() + 60
-        workers: set[int] = set()
-        while len(workers) < 2 and time.monotonic() < deadline:
-            workers = {c for c in _children(parent.pid)
-                       if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="ignore")}
-            time.sleep(0.1)
-        assert len(workers) >= 2, "the pool's workers never started"
-        tracker = _children(parent.pid) - workers
-    finally:
-        parent.send_signal(signal.SIGKILL)
-        parent.wait()
-    deadline = time.monotonic() + 20
-    while any(_alive(p) for p in workers | tracker) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [p for p in workers | tracker if _alive(p)], "processes outlived the killed run"
+    _kill_once_workers_run(parent, 60, "run")
 
 
 @pytest.fixture
@@ -166,23 +173,7 @@ def test_killed_scaling_grid_leaves_no_process_behind(tmp_path: Path) -> None:
             "--text", str(tmp_path / "text.txt"), "--out", str(tmp_path / "out"),
             "--no-progress"]
     parent = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 90
-        workers: set[int] = set()
-        while len(workers) < 2 and time.monotonic() < deadline:
-            assert parent.poll() is None, "the grid ended before it could be killed"
-            workers = {c for c in _children(parent.pid)
-                       if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="ignore")}
-            time.sleep(0.2)
-        assert len(workers) >= 2, "the grid's workers never started"
-        others = _children(parent.pid) - workers
-    finally:
-        parent.send_signal(signal.SIGKILL)
-        parent.wait()
-    deadline = time.monotonic() + 20
-    while any(_alive(p) for p in workers | others) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [p for p in workers | others if _alive(p)], "processes outlived the killed grid"
+    _kill_once_workers_run(parent, 90, "grid")
     from photonic_dfa.base.lock import output_lock
 
     with output_lock(tmp_path / "out", "second run"):  # the dead run's lock is stale
